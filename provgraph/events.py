@@ -1,0 +1,198 @@
+"""The native, versioned event schema and how a batch of events becomes one change set.
+
+An event is what a producer says at one moment: nodes it defines, relations between them,
+and nodes or relations it retracts. Each event has an ``id``; ingesting the same event twice
+changes nothing. The JSON Schema of the current version is committed as
+``provgraph/schema/event-v1.json`` (regenerate with ``python -m provgraph.events``).
+
+>>> event = parse_event({"id": "e1", "nodes": [{"id": "ds:a", "kind": "entity"}]})
+>>> event.nodes[0].id
+'ds:a'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from provgraph.errors import InvalidEventError
+from provgraph.model import Node, Relation
+
+__all__ = [
+    "SCHEMA_V1",
+    "ChangeSet",
+    "Event",
+    "Retraction",
+    "canonical_digest",
+    "fold",
+    "parse_event",
+    "parse_events",
+]
+
+SCHEMA_V1 = "provgraph/event/1"
+
+
+class Retraction(BaseModel):
+    """Ids of nodes and keys of relations that are no longer asserted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    nodes: list[str] = Field(default_factory=list)
+    relations: list[str] = Field(default_factory=list)
+
+
+class Event(BaseModel):
+    """One native provgraph event (schema version 1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    schema_: Literal["provgraph/event/1"] = Field(default=SCHEMA_V1, alias="schema")
+    id: str = Field(min_length=1, max_length=1024)
+    nodes: list[Node] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+    retract: Retraction = Field(default_factory=Retraction)
+
+    def digest(self) -> str:
+        """A digest of the event's content, to tell a replay from a conflicting reuse of an id."""
+        return canonical_digest(self.model_dump(mode="json", by_alias=True))
+
+
+def canonical_digest(value: Any) -> str:
+    """SHA-256 of the canonical JSON form of ``value`` (sorted keys, no whitespace).
+
+    >>> canonical_digest({"b": 1, "a": [1, 2]})[:12]
+    'c7f2d5d4f3ab'
+    """
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _describe(error: ValidationError, label: str) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(event)"
+    return f"{label}: field {where}: {first['msg']}"
+
+
+def parse_event(data: Any, position: int | None = None) -> Event:
+    """Validate one event given as a dict (or an :class:`Event`).
+
+    Raises :class:`InvalidEventError` naming the event (its id, or its position) and the field.
+    """
+    if isinstance(data, Event):
+        return data
+    label = f"event #{position}" if position is not None else "event"
+    if not isinstance(data, Mapping):
+        raise InvalidEventError(f"{label}: expected a JSON object, got {type(data).__name__}")
+    if isinstance(data.get("id"), str):
+        label = f"event {data['id']!r}"
+    schema = data.get("schema", SCHEMA_V1)
+    if schema != SCHEMA_V1:
+        raise InvalidEventError(
+            f"{label}: field schema: unknown event schema {schema!r} (supported: {SCHEMA_V1!r})"
+        )
+    try:
+        return Event.model_validate(data)
+    except ValidationError as e:
+        raise InvalidEventError(_describe(e, label)) from e
+
+
+def parse_events(items: Iterable[Any]) -> list[Event]:
+    """Validate a batch: every event must be valid, else the whole batch is rejected."""
+    events = [parse_event(item, position) for position, item in enumerate(items)]
+    seen: dict[str, str] = {}
+    for event in events:
+        digest = event.digest()
+        if seen.get(event.id, digest) != digest:
+            raise InvalidEventError(
+                f"event {event.id!r}: field id: used twice in one batch with different content"
+            )
+        seen[event.id] = digest
+    return events
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    """One node version to write, with the digest of its content."""
+
+    node: Node
+    digest: str
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    """One relation version to write, with its key and the digest of its content."""
+
+    relation: Relation
+    key: str
+    digest: str
+
+
+@dataclass
+class ChangeSet:
+    """What a batch asks the store to write, folded so each id appears at most once.
+
+    Later events in the batch win over earlier ones (a define after a retract re-defines).
+    """
+
+    events: dict[str, str] = field(default_factory=dict)
+    nodes: dict[str, NodeRow] = field(default_factory=dict)
+    relations: dict[str, RelationRow] = field(default_factory=dict)
+    retracted_nodes: set[str] = field(default_factory=set)
+    retracted_relations: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.events)
+
+
+def node_digest(node: Node) -> str:
+    """Digest of a node's content: equal digests mean the same version."""
+    return canonical_digest(node.model_dump(mode="json"))
+
+
+def relation_digest(relation: Relation) -> str:
+    """Digest of a relation's content: equal digests mean the same version."""
+    return canonical_digest(relation.model_dump(mode="json", by_alias=True))
+
+
+def fold(events: Iterable[Event]) -> ChangeSet:
+    """Fold events, in order, into one :class:`ChangeSet`."""
+    changes = ChangeSet()
+    for event in events:
+        changes.events[event.id] = event.digest()
+        for node in event.nodes:
+            changes.nodes[node.id] = NodeRow(node, node_digest(node))
+            changes.retracted_nodes.discard(node.id)
+        for relation in event.relations:
+            key = relation.key
+            changes.relations[key] = RelationRow(relation, key, relation_digest(relation))
+            changes.retracted_relations.discard(key)
+        for node_id in event.retract.nodes:
+            changes.nodes.pop(node_id, None)
+            changes.retracted_nodes.add(node_id)
+        for key in event.retract.relations:
+            changes.relations.pop(key, None)
+            changes.retracted_relations.add(key)
+    return changes
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the current native event version."""
+    schema = Event.model_json_schema(by_alias=True)
+    schema["$id"] = "https://w3id.org/provgraph/schema/event-v1.json"
+    schema["title"] = "provgraph native event, version 1"
+    return schema
+
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "event-v1.json"
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates the committed schema
+    SCHEMA_PATH.parent.mkdir(exist_ok=True)
+    SCHEMA_PATH.write_text(json.dumps(json_schema(), indent=2, sort_keys=True) + "\n")
+    print(f"wrote {SCHEMA_PATH}")

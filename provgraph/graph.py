@@ -1,0 +1,226 @@
+"""The Python API: :func:`connect` returns a :class:`Graph`, whose methods are the queries.
+
+>>> import provgraph
+>>> g = provgraph.connect("sqlite:///:memory:")
+>>> _ = g.ingest({"id": "e1", "nodes": [{"id": "ds:a", "kind": "entity", "type": "Dataset"}]})
+>>> g.ancestry("ds:a").to_dict()["nodes"]
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from provgraph.clock import NOW, now_us, to_us
+from provgraph.errors import InvalidEventError, NotFoundError
+from provgraph.events import Event, fold, parse_events
+from provgraph.model import RELATION_KINDS, Kind
+from provgraph.queries.lineage import Lineage, walk
+from provgraph.store import open_store
+from provgraph.store.base import Store, StoredNode, StoredRelation, WriteStats
+
+AsOf = datetime | str | None
+
+
+@dataclass
+class IngestResult:
+    """What an ingest call did."""
+
+    events: int
+    skipped_events: int
+    node_versions: int
+    relation_versions: int
+    retractions: int
+
+    @classmethod
+    def of(cls, stats: WriteStats, skipped: int) -> IngestResult:
+        """Combine store statistics with the events skipped before writing."""
+        return cls(
+            events=stats.events, skipped_events=stats.skipped_events + skipped,
+            node_versions=stats.node_versions, relation_versions=stats.relation_versions,
+            retractions=stats.retractions,
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON form."""
+        return dict(self.__dict__)
+
+
+def connect(uri: str | None = None, **options: Any) -> Graph:
+    """Open a lineage graph.
+
+    ``uri`` is ``None`` (``$PROVGRAPH_URI``, else the embedded default file), a path or
+    ``sqlite:///path``, or a Neo4j URI (``bolt://``, ``neo4j://``, ``neo4j+s://`` ...) with
+    ``user`` / ``password`` options or ``NEO4J_USER`` / ``NEO4J_PASSWORD``.
+
+    Raises ConfigurationError (unknown scheme) or StoreUnavailableError (cannot open).
+    """
+    return Graph(open_store(uri, **options))
+
+
+class Graph:
+    """A lineage graph in one store; every query answers the same on every backend."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @property
+    def uri(self) -> str:
+        """The store's URI (never with a password)."""
+        return self.store.uri
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def __enter__(self) -> Graph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        events: Event | Mapping[str, Any] | Iterable[Event | Mapping[str, Any]],
+        *,
+        batch_size: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestResult:
+        """Validate and write native events; one transaction a batch.
+
+        The whole input is validated first: if any event is malformed, refers to a node that
+        neither the input nor the store defines, or links nodes of the wrong kinds, an
+        :class:`InvalidEventError` names the event and the field and nothing is written.
+        Events already ingested are skipped, so re-ingest is a no-op. ``batch_size`` splits a
+        large input into several transactions (a crash keeps whole batches only);
+        ``progress`` is called with the number of events each batch wrote.
+
+        >>> g = connect("sqlite:///:memory:")
+        >>> g.ingest([{"id": "e1", "nodes": [{"id": "x", "kind": "entity"}]}]).node_versions
+        1
+        """
+        items: list[Any] = [events] if isinstance(events, (Event, Mapping)) else list(events)
+        parsed = parse_events(items)
+        known = self.store.known_events([e.id for e in parsed])
+        fresh: list[Event] = []
+        for event in parsed:
+            if event.id not in known:
+                fresh.append(event)
+            elif known[event.id] != event.digest():
+                raise InvalidEventError(
+                    f"event {event.id!r}: field id: already ingested with different content;"
+                    " a correction needs a new event id"
+                )
+        self._check_references(fresh)
+        skipped = len(parsed) - len(fresh)
+        total = WriteStats()
+        size = batch_size or max(len(fresh), 1)
+        for start in range(0, len(fresh), size):
+            chunk = fresh[start : start + size]
+            stats = self.store.write(fold(chunk), now_us())
+            for name in total.__dict__:
+                setattr(total, name, getattr(total, name) + getattr(stats, name))
+            if progress:
+                progress(len(chunk))
+        return IngestResult.of(total, skipped)
+
+    def _check_references(self, events: list[Event]) -> None:
+        """Reject relations to unknown nodes or between nodes of the wrong kinds."""
+        kinds: dict[str, Kind] = {}
+        for event in events:
+            for node in event.nodes:
+                kinds[node.id] = node.kind
+        wanted = set(kinds)
+        for event in events:
+            for relation in event.relations:
+                wanted.update(x for x in (relation.from_, relation.to, relation.plan) if x)
+            wanted.update(event.retract.nodes)
+        stored = self.store.nodes(wanted, NOW)
+        for event in events:
+            for i, node in enumerate(event.nodes):
+                old = stored.get(node.id)
+                if old is not None and old.kind != node.kind.value:
+                    raise InvalidEventError(
+                        f"event {event.id!r}: field nodes.{i}.kind: node {node.id!r} is an"
+                        f" {old.kind}; a new version cannot make it an {node.kind.value}"
+                    )
+            for i, relation in enumerate(event.relations):
+                expected = RELATION_KINDS[relation.relation]
+                for end, node_id, want in (
+                    ("from", relation.from_, expected[0]),
+                    ("to", relation.to, expected[1]),
+                ):
+                    have = kinds.get(node_id) or (
+                        Kind(stored[node_id].kind) if node_id in stored else None)
+                    if have is None:
+                        raise InvalidEventError(
+                            f"event {event.id!r}: field relations.{i}.{end}: unknown node"
+                            f" {node_id!r} (define it in this batch or an earlier one)"
+                        )
+                    if have is not want:
+                        raise InvalidEventError(
+                            f"event {event.id!r}: field relations.{i}.{end}:"
+                            f" {relation.relation.value} needs an {want.value} here, but"
+                            f" {node_id!r} is an {have.value}"
+                        )
+                if relation.plan and relation.plan not in kinds and relation.plan not in stored:
+                    raise InvalidEventError(
+                        f"event {event.id!r}: field relations.{i}.plan: unknown node"
+                        f" {relation.plan!r}"
+                    )
+            for i, node_id in enumerate(event.retract.nodes):
+                if node_id not in kinds and node_id not in stored:
+                    raise InvalidEventError(
+                        f"event {event.id!r}: field retract.nodes.{i}: unknown node {node_id!r}"
+                    )
+
+    # -- reading ------------------------------------------------------------------------
+
+    def node(self, id: str, as_of: AsOf = None) -> StoredNode:
+        """The version of node ``id`` valid at ``as_of``; raises NotFoundError if none."""
+        found = self.store.nodes([id], to_us(as_of))
+        if id not in found:
+            raise NotFoundError(f"no node {id!r} in {self.uri}")
+        return found[id]
+
+    def relations(self, id: str, as_of: AsOf = None) -> list[StoredRelation]:
+        """Every relation valid at ``as_of`` that starts or ends at ``id``."""
+        return self.store.relations([id], to_us(as_of))
+
+    def history(self, id: str) -> list[StoredNode]:
+        """Every recorded version of node ``id``, oldest first (retractions included)."""
+        return self.store.history(id)
+
+    def ancestry(
+        self, id: str, depth: int | None = None, as_of: AsOf = None,
+        include_agents: bool = False, relations: Iterable[str] | None = None,
+    ) -> Lineage:
+        """Everything ``id`` depends on, with shortest hop counts and the edges between.
+
+        Stops at opaque nodes and lists them in ``.opaque`` (lineage beyond them is unknown).
+        Raises NotFoundError if ``id`` is not known at ``as_of``.
+
+        >>> g = connect("sqlite:///:memory:")
+        >>> g.ancestry("model:x")
+        Traceback (most recent call last):
+        provgraph.errors.NotFoundError: no node 'model:x' in sqlite:///:memory:
+        """
+        return walk(self.store, id, "down", depth=depth, relations=relations,
+                    include_agents=include_agents, as_of=to_us(as_of))
+
+    def impact(
+        self, id: str, depth: int | None = None, as_of: AsOf = None,
+        include_agents: bool = False, relations: Iterable[str] | None = None,
+    ) -> Lineage:
+        """Everything that depends on ``id``: what is affected if ``id`` is bad.
+
+        ``.summary()`` lists the affected models, indexes, deployments and systems.
+        Raises NotFoundError if ``id`` is not known at ``as_of``.
+        """
+        return walk(self.store, id, "up", depth=depth, relations=relations,
+                    include_agents=include_agents, as_of=to_us(as_of))

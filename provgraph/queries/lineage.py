@@ -1,0 +1,150 @@
+"""Ancestry and impact: what a node rests on, and what rests on it (design.md §3).
+
+Both walk the dependency edges in the store (the walk itself runs in the database) and shape
+the answer here, once for every backend: shortest hop counts, the edges between the nodes
+reached, and which opaque nodes cut the lineage short.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from provgraph.errors import ConfigurationError, NotFoundError
+from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS, RelationName
+from provgraph.store.base import Direction, Store, StoredNode, StoredRelation
+
+#: Entity types an impact summary counts, in the order it lists them.
+IMPACT_SUMMARY_TYPES = ("Model", "Adapter", "Checkpoint", "Index", "Deployment", "System")
+
+
+@dataclass(frozen=True)
+class LineageNode:
+    """A node of a lineage answer, with its shortest hop count from the root."""
+
+    id: str
+    kind: str | None
+    type: str | None
+    depth: int
+    opaque: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's JSON form."""
+        return {
+            "id": self.id, "kind": self.kind, "type": self.type,
+            "depth": self.depth, "opaque": self.opaque,
+        }
+
+
+@dataclass
+class Lineage:
+    """The answer of :func:`ancestry` or :func:`impact`: a subgraph around ``root``."""
+
+    root: str
+    direction: Direction
+    nodes: list[LineageNode] = field(default_factory=list)
+    edges: list[StoredRelation] = field(default_factory=list)
+    opaque: list[str] = field(default_factory=list)
+
+    @property
+    def ids(self) -> set[str]:
+        """The ids of the nodes reached (the root is not among them)."""
+        return {node.id for node in self.nodes}
+
+    def of_type(self, *types: str) -> list[LineageNode]:
+        """The nodes reached whose ``type`` is one of ``types``."""
+        return [node for node in self.nodes if node.type in types]
+
+    def summary(self) -> dict[str, list[str]]:
+        """Affected models, indexes, deployments and systems, by type (for impact)."""
+        found = {t: sorted(n.id for n in self.of_type(t)) for t in IMPACT_SUMMARY_TYPES}
+        return {t: ids for t, ids in found.items() if ids}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's JSON form (design.md §5); impact adds a typed ``summary``."""
+        result: dict[str, Any] = {
+            "root": self.root,
+            "nodes": [node.to_dict() for node in self.nodes],
+            "edges": [{"relation": e.relation, "from": e.source, "to": e.target}
+                      for e in self.edges],
+            "opaque": self.opaque,
+        }
+        if self.direction == "up":
+            result["summary"] = self.summary()
+        return result
+
+
+def relation_set(
+    relations: Iterable[str] | None, include_agents: bool
+) -> frozenset[str]:
+    """The relation names a walk follows: the dependency edges unless told otherwise.
+
+    >>> sorted(relation_set(["used"], include_agents=False))
+    ['used']
+    """
+    if relations is None:
+        chosen = set(DEPENDENCY_RELATIONS)
+    else:
+        chosen = set()
+        for name in relations:
+            try:
+                chosen.add(RelationName(name))
+            except ValueError as e:
+                valid = ", ".join(sorted(r.value for r in RelationName))
+                raise ConfigurationError(f"unknown relation {name!r}; valid: {valid}") from e
+    if include_agents:
+        chosen |= RESPONSIBILITY_RELATIONS
+    return frozenset(r.value for r in chosen)
+
+
+def _shortest_depths(root: str, edges: list[StoredRelation], direction: Direction) -> dict[str, int]:
+    """Hop counts by breadth-first search over the edges the store returned (the answer, not
+    the graph): exact, because the store returns every edge leaving an expanded node."""
+    step: dict[str, list[str]] = {}
+    for edge in edges:
+        here, there = (edge.source, edge.target) if direction == "down" else (
+            edge.target, edge.source)
+        step.setdefault(here, []).append(there)
+    depths = {root: 0}
+    queue = deque([root])
+    while queue:
+        here = queue.popleft()
+        for there in step.get(here, ()):
+            if there not in depths:
+                depths[there] = depths[here] + 1
+                queue.append(there)
+    return depths
+
+
+def walk(
+    store: Store, root: str, direction: Direction, *, depth: int | None,
+    relations: Iterable[str] | None, include_agents: bool, as_of: int,
+) -> Lineage:
+    """Ancestry (``down``) or impact (``up``) of ``root``; raises NotFoundError if absent."""
+    if depth is not None and (not isinstance(depth, int) or depth < 0):
+        raise ConfigurationError(f"depth must be a non-negative integer, got {depth!r}")
+    if root not in store.nodes([root], as_of):
+        raise NotFoundError(f"no node {root!r} in {store.uri}")
+    names = relation_set(relations, include_agents)
+    traversal = store.traverse(root, direction, names, depth, as_of)
+    depths = _shortest_depths(root, traversal.edges, direction)
+    info: dict[str, StoredNode] = store.nodes(depths, as_of)
+    nodes = sorted(
+        (
+            LineageNode(
+                id=node_id,
+                kind=info[node_id].kind if node_id in info else None,
+                type=info[node_id].type if node_id in info else None,
+                depth=hops,
+                opaque=node_id in info and info[node_id].opaque,
+            )
+            for node_id, hops in depths.items()
+            if node_id != root
+        ),
+        key=lambda n: (n.depth, n.id),
+    )
+    opaque = sorted(n for n in depths if n in info and info[n].opaque)
+    edges = sorted(traversal.edges, key=lambda e: (e.source, e.relation, e.target, e.key))
+    return Lineage(root=root, direction=direction, nodes=nodes, edges=edges, opaque=opaque)

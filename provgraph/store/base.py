@@ -1,0 +1,174 @@
+"""The store interface every backend implements, and the records it returns.
+
+Kept deliberately small (write a batch, read nodes and relations, traverse): query meaning
+is written once above it in :mod:`provgraph.queries`, so a backend only moves data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from provgraph.events import ChangeSet
+from provgraph.model import Node, Relation
+
+Direction = Literal["down", "up"]
+"""``down`` follows edges from a thing to what it depends on (ancestry); ``up`` the reverse."""
+
+
+@dataclass(frozen=True)
+class StoredNode:
+    """A node version as the store holds it."""
+
+    id: str
+    kind: str
+    type: str | None
+    attributes: dict[str, Any]
+    opaque: bool
+    opaque_reason: str | None
+    started_at: str | None
+    ended_at: str | None
+    version: int
+    recorded_at: int
+    retracted: bool = False
+
+    @classmethod
+    def from_row(
+        cls, id: str, kind: str, type: str | None, opaque: bool, data: str,
+        version: int, recorded_at: int, retracted: bool = False,
+    ) -> StoredNode:
+        """Build from the columns both backends store (``data`` holds the JSON rest)."""
+        rest = json.loads(data)
+        return cls(
+            id=id, kind=kind, type=type, opaque=bool(opaque),
+            attributes=rest.get("attributes", {}), opaque_reason=rest.get("opaque_reason"),
+            started_at=rest.get("started_at"), ended_at=rest.get("ended_at"),
+            version=int(version), recorded_at=int(recorded_at), retracted=bool(retracted),
+        )
+
+
+@dataclass(frozen=True)
+class StoredRelation:
+    """A relation version as the store holds it."""
+
+    key: str
+    relation: str
+    source: str
+    target: str
+    role: str | None
+    attributes: dict[str, Any]
+    copies: dict[str, str]
+    granularity: str | None
+    alternative: bool
+    plan: str | None
+    time: str | None
+    explicit_id: str | None
+    recorded_at: int
+
+    @classmethod
+    def from_row(
+        cls, key: str, relation: str, source: str, target: str, role: str | None,
+        data: str, recorded_at: int,
+    ) -> StoredRelation:
+        """Build from the columns both backends store (``data`` holds the JSON rest)."""
+        rest = json.loads(data)
+        return cls(
+            key=key, relation=relation, source=source, target=target, role=role,
+            attributes=rest.get("attributes", {}), copies=rest.get("copies", {}),
+            granularity=rest.get("granularity"), alternative=bool(rest.get("alternative")),
+            plan=rest.get("plan"), time=rest.get("time"), explicit_id=rest.get("id"),
+            recorded_at=int(recorded_at),
+        )
+
+    @property
+    def follows(self) -> bool:
+        """Whether traversals follow this edge (``granularity: members`` ones are skipped)."""
+        return self.granularity != "members"
+
+
+@dataclass
+class Traversal:
+    """What a traversal reached: node ids (the root included) and the edges it followed."""
+
+    root: str
+    nodes: set[str] = field(default_factory=set)
+    edges: list[StoredRelation] = field(default_factory=list)
+
+
+@dataclass
+class WriteStats:
+    """What one batch changed."""
+
+    events: int = 0
+    skipped_events: int = 0
+    node_versions: int = 0
+    relation_versions: int = 0
+    retractions: int = 0
+
+
+class Store(Protocol):
+    """A lineage store. Implementations: :mod:`.sqlite` (embedded) and :mod:`.neo4j`."""
+
+    uri: str
+
+    def write(self, changes: ChangeSet, recorded_at: int) -> WriteStats:
+        """Write a folded batch in one transaction; a node or relation whose content equals
+        its current version is skipped (so re-ingest is a no-op)."""
+        ...
+
+    def known_events(self, ids: Collection[str]) -> dict[str, str]:
+        """Digests of the events among ``ids`` that were already ingested."""
+        ...
+
+    def nodes(self, ids: Iterable[str], as_of: int) -> dict[str, StoredNode]:
+        """The versions of ``ids`` valid at ``as_of`` (absent ids are left out)."""
+        ...
+
+    def relations(self, ids: Iterable[str], as_of: int) -> list[StoredRelation]:
+        """Every relation valid at ``as_of`` with either end in ``ids``, sorted by key."""
+        ...
+
+    def history(self, id: str) -> list[StoredNode]:
+        """Every version of node ``id`` ever recorded, retractions included, oldest first."""
+        ...
+
+    def traverse(
+        self, root: str, direction: Direction, relations: frozenset[str],
+        max_depth: int | None, as_of: int,
+    ) -> Traversal:
+        """Nodes reachable from ``root`` in the database, and the edges followed.
+
+        An edge is followed when its relation is in ``relations``, it is valid at ``as_of``,
+        its granularity is not ``members``, and the node it leaves from (its PROV ``from``
+        end) is not opaque at ``as_of``. Edges are returned from every node whose shortest
+        distance from the root is below ``max_depth``.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...
+
+
+def node_data(node: Node) -> str:
+    """The JSON both backends keep beside a node's indexed columns."""
+    data: dict[str, Any] = {"attributes": node.attributes}
+    for name in ("opaque_reason", "started_at", "ended_at"):
+        if getattr(node, name) is not None:
+            data[name] = getattr(node, name)
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+
+def relation_data(relation: Relation) -> str:
+    """The JSON both backends keep beside a relation's indexed columns."""
+    data: dict[str, Any] = {"attributes": relation.attributes}
+    if relation.copies:
+        data["copies"] = relation.copies
+    if relation.alternative:
+        data["alternative"] = True
+    for name in ("granularity", "plan", "time", "id"):
+        if getattr(relation, name) is not None:
+            data[name] = getattr(relation, name)
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)

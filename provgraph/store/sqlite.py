@@ -1,0 +1,358 @@
+"""The embedded store: one SQLite file, WAL mode, append-only versions, traversals in SQL.
+
+Every node and relation version is a row with ``recorded_at`` and ``superseded_at``
+(µs; :data:`~provgraph.clock.FOREVER` while current); a retraction is a tombstone row. A
+version is visible at ``as_of`` when ``recorded_at <= as_of < superseded_at`` and it is no
+tombstone, so every read can answer for a past time. Traversals are recursive CTEs.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from provgraph.clock import FOREVER
+from provgraph.errors import ProvgraphError, StoreUnavailableError
+from provgraph.events import ChangeSet, NodeRow, RelationRow
+from provgraph.store.base import (
+    Direction,
+    StoredNode,
+    StoredRelation,
+    Traversal,
+    WriteStats,
+    node_data,
+    relation_data,
+)
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY, digest TEXT NOT NULL, recorded_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS node_versions (
+    id TEXT NOT NULL, version INTEGER NOT NULL, kind TEXT NOT NULL, type TEXT,
+    opaque INTEGER NOT NULL, data TEXT NOT NULL, digest TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL, superseded_at INTEGER NOT NULL,
+    retracted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (id, version));
+CREATE INDEX IF NOT EXISTS node_versions_valid ON node_versions (id, superseded_at);
+CREATE TABLE IF NOT EXISTS relation_versions (
+    key TEXT NOT NULL, version INTEGER NOT NULL, relation TEXT NOT NULL,
+    src TEXT NOT NULL, dst TEXT NOT NULL, role TEXT, follow INTEGER NOT NULL,
+    data TEXT NOT NULL, digest TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL, superseded_at INTEGER NOT NULL,
+    retracted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (key, version));
+CREATE INDEX IF NOT EXISTS relation_versions_src ON relation_versions (src, superseded_at);
+CREATE INDEX IF NOT EXISTS relation_versions_dst ON relation_versions (dst, superseded_at);
+CREATE INDEX IF NOT EXISTS relation_versions_valid ON relation_versions (key, superseded_at);
+"""
+
+# A version is visible at :t when it was recorded by then, not yet superseded, no tombstone.
+_VISIBLE = "{a}.recorded_at <= :t AND {a}.superseded_at > :t AND {a}.retracted = 0"
+_OPAQUE_AT = (
+    "EXISTS (SELECT 1 FROM node_versions o WHERE o.id = {node} AND o.opaque = 1 AND "
+    + _VISIBLE.format(a="o")
+    + ")"
+)
+_CHUNK = 500
+# SELECT lists that turn a version row into its tombstone (params: recorded_at, superseded_at).
+_TOMBSTONE_COLUMNS = {
+    "node_versions": "id, version + 1, kind, type, opaque, data, digest, ?, ?, 1",
+    "relation_versions": "key, version + 1, relation, src, dst, role, follow, data, digest,"
+    " ?, ?, 1",
+}
+
+
+def _walk_sql(direction: Direction, relation_params: str, bounded: bool) -> str:
+    """The recursive CTE of one traversal; ``bounded`` tracks depth to stop at ``:max_depth``."""
+    here, there = ("src", "dst") if direction == "down" else ("dst", "src")
+    depth_col, depth_next, depth_stop = (
+        (", depth", ", walk.depth + 1", "walk.depth < :max_depth AND ")
+        if bounded
+        else ("", "", "")
+    )
+    return f"""
+        WITH RECURSIVE walk(id{depth_col}) AS (
+            SELECT :root{", 0" if bounded else ""}
+            UNION
+            SELECT r.{there}{depth_next}
+            FROM walk JOIN relation_versions r ON r.{here} = walk.id
+            WHERE {depth_stop}r.follow = 1 AND r.relation IN ({relation_params})
+              AND {_VISIBLE.format(a="r")}
+              AND NOT {_OPAQUE_AT.format(node="r.src")}
+        )
+        SELECT id{", MIN(depth)" if bounded else ", 0"} FROM walk GROUP BY id
+    """
+
+
+class SQLiteStore:
+    """The embedded default store in one SQLite file.
+
+    >>> store = SQLiteStore(":memory:")
+    >>> store.nodes(["nothing"], as_of=0)
+    {}
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self.uri = f"sqlite:///{self.path}"
+        self._lock = threading.RLock()
+        try:
+            if self.path != ":memory:":
+                Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a batch we acknowledged survives power loss, not only a crash.
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            with self._transaction():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                    (SCHEMA_VERSION,),
+                )
+        except sqlite3.Error as e:
+            raise StoreUnavailableError(f"cannot open SQLite store {self.path}: {e}") from e
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                raise StoreUnavailableError(f"SQLite store {self.path} is busy: {e}") from e
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    def _read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as e:
+                raise ProvgraphError(f"SQLite store {self.path}: {e}") from e
+
+    # -- writes -------------------------------------------------------------------------
+
+    def write(self, changes: ChangeSet, recorded_at: int) -> WriteStats:
+        """Write a folded batch in one transaction (see :class:`~provgraph.store.base.Store`)."""
+        stats = WriteStats()
+        if not changes:
+            return stats
+        try:
+            with self._transaction() as db:
+                # Never go back in time: as_of must see batches in commit order.
+                last = db.execute(
+                    "SELECT MAX(recorded_at) FROM events"
+                ).fetchone()[0]
+                t = max(recorded_at, (last or 0) + 1)
+                for event_id, digest in changes.events.items():
+                    cursor = db.execute(
+                        "INSERT OR IGNORE INTO events(id, digest, recorded_at) VALUES (?, ?, ?)",
+                        (event_id, digest, t),
+                    )
+                    stats.events += cursor.rowcount
+                    stats.skipped_events += 1 - cursor.rowcount
+                stats.node_versions = self._write_nodes(db, list(changes.nodes.values()), t)
+                stats.relation_versions = self._write_relations(
+                    db, list(changes.relations.values()), t
+                )
+                stats.retractions = self._retract(
+                    db, changes.retracted_nodes, changes.retracted_relations, t
+                )
+        except sqlite3.Error as e:
+            raise ProvgraphError(f"SQLite store {self.path}: write failed: {e}") from e
+        return stats
+
+    @staticmethod
+    def _current(
+        db: sqlite3.Connection, table: str, column: str, ids: Sequence[str]
+    ) -> dict[str, tuple[str, int, int]]:
+        found: dict[str, tuple[str, int, int]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for key, digest, version, retracted in db.execute(
+                f"SELECT {column}, digest, version, retracted FROM {table} "
+                f"WHERE {column} IN ({marks}) AND superseded_at = ?",
+                (*chunk, FOREVER),
+            ):
+                found[key] = (digest, version, retracted)
+        return found
+
+    def _write_nodes(self, db: sqlite3.Connection, rows: list[NodeRow], t: int) -> int:
+        current = self._current(db, "node_versions", "id", [r.node.id for r in rows])
+        changed = [
+            r for r in rows
+            if r.node.id not in current
+            or current[r.node.id][0] != r.digest
+            or current[r.node.id][2]
+        ]
+        db.executemany(
+            "UPDATE node_versions SET superseded_at = ? WHERE id = ? AND superseded_at = ?",
+            [(t, r.node.id, FOREVER) for r in changed if r.node.id in current],
+        )
+        db.executemany(
+            "INSERT INTO node_versions(id, version, kind, type, opaque, data, digest,"
+            " recorded_at, superseded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.node.id, current.get(r.node.id, ("", 0, 0))[1] + 1, r.node.kind.value,
+                    r.node.type, int(r.node.opaque), node_data(r.node), r.digest, t, FOREVER,
+                )
+                for r in changed
+            ],
+        )
+        return len(changed)
+
+    def _write_relations(self, db: sqlite3.Connection, rows: list[RelationRow], t: int) -> int:
+        current = self._current(db, "relation_versions", "key", [r.key for r in rows])
+        changed = [
+            r for r in rows
+            if r.key not in current or current[r.key][0] != r.digest or current[r.key][2]
+        ]
+        db.executemany(
+            "UPDATE relation_versions SET superseded_at = ? WHERE key = ? AND superseded_at = ?",
+            [(t, r.key, FOREVER) for r in changed if r.key in current],
+        )
+        db.executemany(
+            "INSERT INTO relation_versions(key, version, relation, src, dst, role, follow, data,"
+            " digest, recorded_at, superseded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.key, current.get(r.key, ("", 0, 0))[1] + 1, r.relation.relation.value,
+                    r.relation.from_, r.relation.to, r.relation.role,
+                    int(r.relation.follows), relation_data(r.relation), r.digest, t, FOREVER,
+                )
+                for r in changed
+            ],
+        )
+        return len(changed)
+
+    def _retract(
+        self, db: sqlite3.Connection, node_ids: Collection[str], keys: Collection[str], t: int
+    ) -> int:
+        relation_keys = set(keys)
+        for node_id in node_ids:
+            # Retracting a node retracts what touches it: no edge may dangle.
+            relation_keys.update(
+                key for (key,) in db.execute(
+                    "SELECT key FROM relation_versions WHERE (src = ? OR dst = ?)"
+                    " AND superseded_at = ? AND retracted = 0",
+                    (node_id, node_id, FOREVER),
+                )
+            )
+        count = 0
+        for table, column, ids in (
+            ("node_versions", "id", sorted(node_ids)),
+            ("relation_versions", "key", sorted(relation_keys)),
+        ):
+            live = {
+                k: v for k, v in self._current(db, table, column, ids).items() if not v[2]
+            }
+            db.executemany(
+                f"UPDATE {table} SET superseded_at = ? WHERE {column} = ? AND superseded_at = ?",
+                [(t, k, FOREVER) for k in live],
+            )
+            # The tombstone copies the last version's columns so history stays readable.
+            columns = _TOMBSTONE_COLUMNS[table]
+            db.executemany(
+                f"INSERT INTO {table} SELECT {columns} FROM {table}"
+                f" WHERE {column} = ? AND version = ?",
+                [(t, FOREVER, k, v[1]) for k, v in live.items()],
+            )
+            count += len(live)
+        return count
+
+    # -- reads --------------------------------------------------------------------------
+
+    def known_events(self, ids: Collection[str]) -> dict[str, str]:
+        """Digests of the already ingested events among ``ids``."""
+        found: dict[str, str] = {}
+        id_list = list(ids)
+        for start in range(0, len(id_list), _CHUNK):
+            chunk = id_list[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self._read(f"SELECT id, digest FROM events WHERE id IN ({marks})", chunk)
+            )
+        return found
+
+    def nodes(self, ids: Iterable[str], as_of: int) -> dict[str, StoredNode]:
+        """The versions of ``ids`` visible at ``as_of``."""
+        rows = self._read(
+            "SELECT n.id, n.kind, n.type, n.opaque, n.data, n.version, n.recorded_at"
+            " FROM json_each(:ids) j JOIN node_versions n ON n.id = j.value"
+            f" WHERE {_VISIBLE.format(a='n')}",
+            {"ids": json.dumps(sorted(set(ids))), "t": as_of},
+        )
+        return {row[0]: StoredNode.from_row(*row) for row in rows}
+
+    def relations(self, ids: Iterable[str], as_of: int) -> list[StoredRelation]:
+        """Relations visible at ``as_of`` with either end in ``ids``, sorted by key."""
+        params = {"ids": json.dumps(sorted(set(ids))), "t": as_of}
+        rows = self._read(
+            "SELECT r.key, r.relation, r.src, r.dst, r.role, r.data, r.recorded_at"
+            " FROM relation_versions r WHERE (r.src IN (SELECT value FROM json_each(:ids))"
+            " OR r.dst IN (SELECT value FROM json_each(:ids)))"
+            f" AND {_VISIBLE.format(a='r')} ORDER BY r.key",
+            params,
+        )
+        return [StoredRelation.from_row(*row) for row in rows]
+
+    def history(self, id: str) -> list[StoredNode]:
+        """Every version of ``id``, retractions included, oldest first."""
+        rows = self._read(
+            "SELECT id, kind, type, opaque, data, version, recorded_at, retracted"
+            " FROM node_versions WHERE id = ? ORDER BY version",
+            (id,),
+        )
+        return [StoredNode.from_row(*row) for row in rows]
+
+    def traverse(
+        self, root: str, direction: Direction, relations: frozenset[str],
+        max_depth: int | None, as_of: int,
+    ) -> Traversal:
+        """Walk from ``root`` inside SQLite (a recursive CTE); see the Store protocol."""
+        names = sorted(relations)
+        relation_params = ",".join(f":rel{i}" for i in range(len(names))) or "NULL"
+        params: dict[str, Any] = {f"rel{i}": name for i, name in enumerate(names)}
+        params.update(root=root, t=as_of, max_depth=max_depth)
+        reached = self._read(_walk_sql(direction, relation_params, max_depth is not None), params)
+        expand = [node for node, depth in reached if max_depth is None or depth < max_depth]
+        here = "src" if direction == "down" else "dst"
+        edges = self._read(
+            "SELECT r.key, r.relation, r.src, r.dst, r.role, r.data, r.recorded_at"
+            f" FROM json_each(:expand) j JOIN relation_versions r ON r.{here} = j.value"
+            f" WHERE r.follow = 1 AND r.relation IN ({relation_params})"
+            f" AND {_VISIBLE.format(a='r')} AND NOT {_OPAQUE_AT.format(node='r.src')}"
+            " ORDER BY r.key",
+            {**params, "expand": json.dumps(expand)},
+        )
+        return Traversal(
+            root=root,
+            nodes={node for node, _ in reached},
+            edges=[StoredRelation.from_row(*row) for row in edges],
+        )
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._db.close()
