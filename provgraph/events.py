@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provgraph.errors import InvalidEventError
-from provgraph.model import Node, Relation
+from provgraph.model import Node, Relation, RelationRef
 
 __all__ = [
     "SCHEMA_V1",
@@ -39,12 +39,12 @@ SCHEMA_V1 = "provgraph/event/1"
 
 
 class Retraction(BaseModel):
-    """Ids of nodes and keys of relations that are no longer asserted."""
+    """Nodes (by id) and relations (by relation, ends and role) no longer asserted."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     nodes: list[str] = Field(default_factory=list)
-    relations: list[str] = Field(default_factory=list)
+    relations: list[RelationRef] = Field(default_factory=list)
 
 
 class Event(BaseModel):
@@ -144,7 +144,7 @@ class ChangeSet:
     nodes: dict[str, NodeRow] = field(default_factory=dict)
     relations: dict[str, RelationRow] = field(default_factory=dict)
     retracted_nodes: set[str] = field(default_factory=set)
-    retracted_relations: set[str] = field(default_factory=set)
+    retracted_relations: dict[str, RelationRef] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.events)
@@ -171,13 +171,13 @@ def fold(events: Iterable[Event]) -> ChangeSet:
         for relation in event.relations:
             key = relation.key
             changes.relations[key] = RelationRow(relation, key, relation_digest(relation))
-            changes.retracted_relations.discard(key)
+            changes.retracted_relations.pop(key, None)
         for node_id in event.retract.nodes:
             changes.nodes.pop(node_id, None)
             changes.retracted_nodes.add(node_id)
-        for key in event.retract.relations:
-            changes.relations.pop(key, None)
-            changes.retracted_relations.add(key)
+        for ref in event.retract.relations:
+            changes.relations.pop(ref.key, None)
+            changes.retracted_relations[ref.key] = ref
     return changes
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "Node",
     "Relation",
     "RelationName",
+    "RelationRef",
     "relation_key",
 ]
 
@@ -185,8 +186,8 @@ class Relation(_Record):
 
     @property
     def key(self) -> str:
-        """The relation's identity: its explicit id, else relation, ends and role."""
-        return self.id or relation_key(self.relation.value, self.from_, self.to, self.role)
+        """The relation's identity: relation, ends, role and explicit id (if any)."""
+        return relation_key(self.relation.value, self.from_, self.to, self.role, self.id)
 
     @property
     def follows(self) -> bool:
@@ -195,11 +196,32 @@ class Relation(_Record):
         return self.granularity != "members"
 
 
-def relation_key(relation: str, source: str, target: str, role: str | None) -> str:
-    """The default identity of a relation without an explicit id.
+class RelationRef(BaseModel):
+    """Names one relation (to retract it): its relation, ends, and role / id if it has them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    relation: RelationName
+    from_: Annotated[str, Field(alias="from", min_length=1)]
+    to: Annotated[str, Field(min_length=1)]
+    role: str | None = None
+    id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The key of the relation this names."""
+        return relation_key(self.relation.value, self.from_, self.to, self.role, self.id)
+
+
+def relation_key(
+    relation: str, source: str, target: str, role: str | None, id: str | None = None
+) -> str:
+    """The identity of a relation: one version chain per key.
 
     >>> relation_key("used", "act:p1", "ds:raw@1", None)
     'used:act:p1->ds:raw@1'
     """
     key = f"{relation}:{source}->{target}"
-    return f"{key}#{role}" if role else key
+    if role:
+        key += f"#{role}"
+    return f"{key}@{id}" if id else key

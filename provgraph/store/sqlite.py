@@ -247,7 +247,7 @@ class SQLiteStore:
         return len(changed)
 
     def _retract(
-        self, db: sqlite3.Connection, node_ids: Collection[str], keys: Collection[str], t: int
+        self, db: sqlite3.Connection, node_ids: Collection[str], keys: Iterable[str], t: int
     ) -> int:
         relation_keys = set(keys)
         for node_id in node_ids:

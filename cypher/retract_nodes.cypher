@@ -1,0 +1,22 @@
+// retract_nodes: end the current version of each node (a tombstone version records when),
+// and of every relation touching it, so no edge dangles.
+// Parameters: $ids [string], $t, $forever.
+UNWIND $ids AS id
+MATCH (n:PGNode {id: id})
+MATCH (cur:PGNodeVersion {id: id, superseded_at: $forever})
+WHERE NOT cur.retracted
+SET cur.superseded_at = $t
+SET n.opaque_to = CASE
+      WHEN size(n.opaque_to) > 0 AND n.opaque_to[-1] = $forever
+      THEN n.opaque_to[..-1] + [$t] ELSE n.opaque_to END
+CREATE (v:PGNodeVersion)
+SET v = properties(cur), v.version = cur.version + 1, v.recorded_at = $t,
+    v.superseded_at = $forever, v.retracted = true
+WITH n
+CALL (n) {
+  MATCH (n)-[r]-()
+  WHERE r.superseded_at = $forever AND NOT r.retracted
+  RETURN collect(DISTINCT r) AS touching
+}
+RETURN collect({node: n.id, relations: [r IN touching |
+  {key: r.key, from: startNode(r).id, to: endNode(r).id}]}) AS retracted
