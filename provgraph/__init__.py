@@ -18,6 +18,7 @@ from provgraph.errors import (
 )
 from provgraph.graph import Graph, IngestResult, connect
 from provgraph.queries.lineage import Lineage
+from provgraph.record import current_run, record, recorded
 
 __version__ = "0.1.0"
 
@@ -33,5 +34,8 @@ __all__ = [
     "StoreUnavailableError",
     "__version__",
     "connect",
+    "current_run",
     "demo",
+    "record",
+    "recorded",
 ]

@@ -67,7 +67,7 @@ def canonical_digest(value: Any) -> str:
     """SHA-256 of the canonical JSON form of ``value`` (sorted keys, no whitespace).
 
     >>> canonical_digest({"b": 1, "a": [1, 2]})[:12]
-    'c7f2d5d4f3ab'
+    '94a786c3662b'
     """
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

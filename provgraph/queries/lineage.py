@@ -59,7 +59,10 @@ class Lineage:
 
     def summary(self) -> dict[str, list[str]]:
         """Affected models, indexes, deployments and systems, by type (for impact)."""
-        found = {t: sorted(n.id for n in self.of_type(t)) for t in IMPACT_SUMMARY_TYPES}
+        found = {
+            t: sorted(n.id for n in self.of_type(t) if n.kind == "entity")
+            for t in IMPACT_SUMMARY_TYPES
+        }
         return {t: ids for t, ids in found.items() if ids}
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,6 +148,11 @@ def walk(
         ),
         key=lambda n: (n.depth, n.id),
     )
-    opaque = sorted(n for n in depths if n in info and info[n].opaque)
+    # Where the walk stopped: opaque nodes reached, and an opaque root of an ancestry (its
+    # own lineage is unknown). An impact walk never stops at one, so it lists none.
+    opaque = sorted(
+        n for n in depths
+        if n in info and info[n].opaque and (n != root or direction == "down")
+    )
     edges = sorted(traversal.edges, key=lambda e: (e.source, e.relation, e.target, e.key))
     return Lineage(root=root, direction=direction, nodes=nodes, edges=edges, opaque=opaque)

@@ -1,0 +1,308 @@
+"""The ``provgraph`` command: a thin layer over :mod:`provgraph.graph`.
+
+Each command opens the graph and makes one library call. Exit codes: 0 ok, 1 error (one line
+on stderr, never a traceback), 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from provgraph import __version__
+from provgraph.errors import InvalidEventError, ProvgraphError
+from provgraph.graph import Graph, connect
+from provgraph.queries.lineage import Lineage
+from provgraph.store import default_path
+
+FORMATS = click.Choice(["table", "json"])
+
+
+class _Group(click.Group):
+    """Turns every provgraph error into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except ProvgraphError as e:
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            # Output piped into `head` and closed: not an error worth a message.
+            sys.stderr.close()
+            sys.exit(0)
+        except KeyboardInterrupt:
+            click.echo("Error: interrupted", err=True)
+            sys.exit(1)
+        except Exception as e:  # noqa: BLE001 - the CLI promises no tracebacks
+            click.echo(f"Error: unexpected {type(e).__name__}: {e}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--uri", envvar="PROVGRAPH_URI", metavar="URI",
+    help="Store: a file path or sqlite:///path (embedded), or bolt:// / neo4j:// / neo4j+s://"
+    f" (Neo4j). Default: $PROVGRAPH_URI, else {default_path()}",
+)
+@click.version_option(__version__, prog_name="provgraph")
+@click.pass_context
+def main(ctx: click.Context, uri: str | None) -> None:
+    """provgraph: how exactly was this model made? Model lineage as a W3C PROV graph.
+
+    Record lineage with the Python API or import it, then ask for a model's ancestry or the
+    impact of a dataset, shard, base model or code commit.
+    """
+    ctx.obj = {"uri": uri}
+
+
+@contextmanager
+def _graph(ctx: click.Context) -> Iterator[Graph]:
+    graph = connect(ctx.obj["uri"])
+    try:
+        yield graph
+    finally:
+        graph.close()
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    lines = ["  ".join(str(x).ljust(w) for x, w in zip(header, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def render_lineage(result: Lineage, title: str) -> str:
+    """A lineage answer as a readable table."""
+    rows = [
+        [str(n.depth), n.id, n.kind or "?", n.type or "", "opaque" if n.opaque else ""]
+        for n in result.nodes
+    ]
+    out = [f"{title} of {result.root}: {len(result.nodes)} nodes, {len(result.edges)} edges"]
+    if rows:
+        out.append(_table(rows, ["depth", "id", "kind", "type", ""]))
+    if result.opaque:
+        out.append(
+            "opaque (lineage beyond these is unknown, not empty): " + ", ".join(result.opaque)
+        )
+    if result.direction == "up":
+        for type_name, ids in result.summary().items():
+            out.append(f"affected {type_name}: {', '.join(ids)}")
+    return "\n".join(out)
+
+
+def _lineage_command(name: str, title: str, helptext: str) -> None:
+    @main.command(name, help=helptext)
+    @click.argument("node_id", metavar="ID")
+    @click.option("--depth", type=click.IntRange(min=0), help="Stop after this many hops.")
+    @click.option("--as-of", "as_of", metavar="TIME",
+                  help="Answer with what was known then (ISO-8601, e.g. 2026-11-01T12:00Z).")
+    @click.option("--include-agents", is_flag=True,
+                  help="Also follow who was responsible (associations, attributions).")
+    @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+    @click.pass_context
+    def command(ctx: click.Context, node_id: str, depth: int | None, as_of: str | None,
+                include_agents: bool, fmt: str) -> None:
+        with _graph(ctx) as graph:
+            query = graph.ancestry if name == "ancestry" else graph.impact
+            result = query(node_id, depth=depth, as_of=as_of, include_agents=include_agents)
+        if fmt == "json":
+            _emit(result.to_dict())
+        else:
+            click.echo(render_lineage(result, title))
+
+
+_lineage_command(
+    "ancestry", "ancestry",
+    "Everything ID depends on: data, base models, code, runs (stops at opaque nodes).",
+)
+_lineage_command(
+    "impact", "impact",
+    "Everything that depends on ID: the models, deployments and systems affected if it is bad.",
+)
+
+
+@main.command()
+@click.argument("node_id", metavar="ID")
+@click.option("--as-of", "as_of", metavar="TIME", help="Show the version valid then.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_context
+def show(ctx: click.Context, node_id: str, as_of: str | None, fmt: str) -> None:
+    """Show one node: its attributes, relations and version history."""
+    from provgraph.clock import to_iso
+
+    with _graph(ctx) as graph:
+        node = graph.node(node_id, as_of=as_of)
+        relations = graph.relations(node_id, as_of=as_of)
+        history = graph.history(node_id)
+    data = {
+        "id": node.id, "kind": node.kind, "type": node.type, "attributes": node.attributes,
+        "opaque": node.opaque, "opaque_reason": node.opaque_reason,
+        "started_at": node.started_at, "ended_at": node.ended_at, "version": node.version,
+        "recorded_at": to_iso(node.recorded_at),
+        "relations": [
+            {"relation": r.relation, "from": r.source, "to": r.target, "role": r.role,
+             **({"copies": r.copies} if r.copies else {}),
+             **({"granularity": r.granularity} if r.granularity else {})}
+            for r in relations
+        ],
+        "history": [
+            {"version": v.version, "recorded_at": to_iso(v.recorded_at),
+             "retracted": v.retracted}
+            for v in history
+        ],
+    }
+    if fmt == "json":
+        _emit(data)
+        return
+    click.echo(f"{node.id}  ({node.kind}{', ' + node.type if node.type else ''})")
+    if node.opaque:
+        click.echo(f"  opaque: {node.opaque_reason or 'lineage beyond it is unknown'}")
+    for key, value in sorted(node.attributes.items()):
+        click.echo(f"  {key} = {json.dumps(value)}")
+    if relations:
+        click.echo("relations:")
+        for r in data["relations"]:
+            role = f" [{r['role']}]" if r["role"] else ""
+            click.echo(f"  {r['from']} --{r['relation']}{role}--> {r['to']}")
+    click.echo(f"versions: {len(history)} (this is v{node.version},"
+               f" recorded {data['recorded_at']})")
+
+
+def read_native(path: Path) -> list[Any]:
+    """Native events from a JSON file (one event or a list) or a JSON Lines file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidEventError(f"{path}: cannot read: {e}") from e
+    if path.suffix not in (".jsonl", ".ndjson"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            if e.msg != "Extra data":
+                raise InvalidEventError(
+                    f"{path}:{e.lineno}: invalid JSON: {e.msg} (column {e.colno})") from e
+        else:
+            return data if isinstance(data, list) else [data]
+    events = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise InvalidEventError(f"{path}:{number}: invalid JSON: {e.msg}") from e
+    return events
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["native"]), default="native",
+              show_default=True, help="What the files hold.")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="Events per transaction.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, batch_size: int,
+            quiet: bool) -> None:
+    """Import lineage events from FILES (JSON, a JSON list, or JSON Lines).
+
+    Every file is validated whole before anything is written: a bad event is named with its
+    field and nothing of its file is stored. Events already imported are skipped, so an
+    interrupted import can simply be run again.
+    """
+    with _graph(ctx) as graph:
+        for path in files:
+            events = read_native(path)
+            show_bar = not quiet and len(events) >= 5 * batch_size and sys.stderr.isatty()
+            with click.progressbar(length=len(events), label=f"importing {path.name}",
+                                   file=sys.stderr, hidden=not show_bar) as bar:
+                result = graph.ingest(events, batch_size=batch_size, progress=bar.update)
+            click.echo(
+                f"{path}: {result.events} events imported, {result.skipped_events} already"
+                f" present; {result.node_versions} node and {result.relation_versions}"
+                " relation versions written"
+            )
+
+
+@main.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Load a sample model lineage and show what provgraph answers about it."""
+    from provgraph.demo import demo_events
+
+    with _graph(ctx) as graph:
+        result = graph.ingest(demo_events())
+        click.echo(f"Loaded the demo lineage into {graph.uri}"
+                   f" ({result.events} new events, {result.skipped_events} already there).")
+        click.echo("")
+        click.echo("How was the quantized student model S1-int8 made?")
+        click.echo(render_lineage(graph.ancestry("S1-int8"), "ancestry"))
+        click.echo("")
+        click.echo("Shard s1 turned out to hold personal data. What is affected?")
+        click.echo(render_lineage(graph.impact("s1"), "impact"))
+        click.echo("")
+        click.echo("The foundation model's license changed. Which models, deployments and"
+                   " systems rest on it?")
+        click.echo(render_lineage(graph.impact("model:foundation-7b"), "impact"))
+        click.echo("")
+        click.echo("Try: provgraph ancestry deploy:chat-prod   provgraph show M1")
+
+
+@main.group()
+def neo4j() -> None:
+    """Run a real Neo4j 5.26 locally without Docker (built from Maven Central)."""
+
+
+def _local(port: int, home: Path | None) -> Any:
+    from provgraph.neo4j_local import LocalNeo4j
+
+    return LocalNeo4j(port=port, home=home)
+
+
+_port = click.option("--port", default=7687, show_default=True, help="Bolt port on 127.0.0.1.")
+_home = click.option("--home", type=click.Path(file_okay=False, path_type=Path),
+                     help="Data and log directory (default neo4j-local/target/run-PORT).")
+
+
+@neo4j.command("start")
+@_port
+@_home
+def neo4j_start(port: int, home: Path | None) -> None:
+    """Build (first time) and start Neo4j; return once Bolt answers."""
+    click.echo(_local(port, home).start())
+
+
+@neo4j.command("stop")
+@_port
+@_home
+def neo4j_stop(port: int, home: Path | None) -> None:
+    """Stop the local Neo4j cleanly."""
+    click.echo("stopped" if _local(port, home).stop() else "not running")
+
+
+@neo4j.command("status")
+@_port
+@_home
+def neo4j_status(port: int, home: Path | None) -> None:
+    """Say whether the local Neo4j runs and answers on Bolt (exit 1 if not)."""
+    server = _local(port, home)
+    pid = server.pid()
+    if pid is not None and server.answers():
+        click.echo(f"running (pid {pid}) at {server.uri}")
+    else:
+        click.echo("not running")
+        sys.exit(1)
