@@ -9,9 +9,10 @@ SET cur.superseded_at = $t
 SET n.opaque_to = CASE
       WHEN size(n.opaque_to) > 0 AND n.opaque_to[-1] = $forever
       THEN n.opaque_to[..-1] + [$t] ELSE n.opaque_to END
-CREATE (v:PGNodeVersion)
-SET v = properties(cur), v.version = cur.version + 1, v.recorded_at = $t,
-    v.superseded_at = $forever, v.retracted = true
+CREATE (v:PGNodeVersion {
+  id: cur.id, version: cur.version + 1, kind: cur.kind, type: cur.type, opaque: cur.opaque,
+  data: cur.data, digest: cur.digest, recorded_at: $t, superseded_at: $forever,
+  retracted: true})
 WITH n
 CALL (n) {
   MATCH (n)-[r]-()
