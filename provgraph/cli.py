@@ -306,3 +306,7 @@ def neo4j_status(port: int, home: Path | None) -> None:
     else:
         click.echo("not running")
         sys.exit(1)
+
+
+if __name__ == "__main__":  # python -m provgraph.cli
+    main()

@@ -1,0 +1,143 @@
+"""The CLI, run for real with click's CliRunner: exit codes, exact errors, JSON output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from provgraph.cli import main
+from provgraph.demo import reference_events
+
+
+@pytest.fixture
+def uri(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.sqlite'}"
+
+
+def run(uri: str, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["--uri", uri, *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_demo_prints_ancestry_and_impact_and_is_idempotent(uri: str) -> None:
+    code, out, _ = run(uri, "demo")
+    assert code == 0
+    assert "ancestry of S1-int8: 13 nodes" in out
+    assert "impact of s1:" in out and "affected System: R" in out
+    assert "opaque (lineage beyond these is unknown, not empty): B" in out
+    code, out_again, _ = run(uri, "demo")
+    assert code == 0 and "0 new events, 11 already there" in out_again
+    assert out.split("\n", 1)[1] == out_again.split("\n", 1)[1]
+
+
+def test_ancestry_json_holds_the_reference_statements(uri: str) -> None:
+    run(uri, "demo")
+    code, out, _ = run(uri, "ancestry", "S1-int8", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    ids = {n["id"] for n in data["nodes"]}
+    assert ids == {"q1", "S1", "d1", "M1", "f1", "clean@1", "p1", "c1", "c3", "s1", "s3",
+                   "B", "repo@abc"}
+    assert data["opaque"] == ["B"] and data["root"] == "S1-int8"
+
+
+def test_impact_json_holds_the_reference_statements(uri: str) -> None:
+    run(uri, "demo")
+    s2 = json.loads(run(uri, "impact", "s2", "--format", "json")[1])
+    assert {n["id"] for n in s2["nodes"]} == {"raw@1"}
+    s1 = json.loads(run(uri, "impact", "s1", "--format", "json")[1])
+    assert {"M1", "S1", "S1-int8", "I", "R"} <= {n["id"] for n in s1["nodes"]}
+    base = json.loads(run(uri, "impact", "B", "--format", "json")[1])
+    assert base["summary"] == {"Model": ["M1", "S1", "S1-int8"], "Index": ["I"], "System": ["R"]}
+
+
+def test_unknown_node_is_one_line_and_exit_1(uri: str) -> None:
+    run(uri, "demo")
+    code, out, err = run(uri, "ancestry", "nope")
+    assert code == 1 and out == ""
+    assert err == f"Error: no node 'nope' in {uri}\n"
+
+
+def test_bad_uri_scheme_lists_the_valid_ones(tmp_path: Path) -> None:
+    code, _, err = run("mongodb://x", "ancestry", "M1")
+    assert code == 1
+    assert err.startswith("Error: unknown store URI scheme 'mongodb'; valid: bolt://")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_usage_error_exits_2(uri: str) -> None:
+    code, _, err = run(uri, "ancestry", "M1", "--depth", "-1")
+    assert code == 2 and "Invalid value for '--depth'" in err
+
+
+def test_bad_as_of_is_a_clear_error(uri: str) -> None:
+    run(uri, "demo")
+    code, _, err = run(uri, "ancestry", "M1", "--as-of", "yesterday")
+    assert code == 1 and err == "Error: as_of: not an ISO-8601 timestamp: 'yesterday'\n"
+
+
+def test_show_lists_attributes_relations_and_versions(uri: str) -> None:
+    run(uri, "demo")
+    code, out, _ = run(uri, "show", "M1", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["attributes"] == {"tokenizer": "tok-B"}
+    assert {"relation": "wasDerivedFrom", "from": "M1", "to": "B", "role": None,
+            "copies": {"tokenizer": "tokenizer"}} in data["relations"]
+    assert [v["version"] for v in data["history"]] == [1]
+
+
+def test_import_json_list_and_jsonl(uri: str, tmp_path: Path) -> None:
+    events = reference_events()
+    listing = tmp_path / "events.json"
+    listing.write_text(json.dumps(events[:3]))
+    lines = tmp_path / "events.jsonl"
+    lines.write_text("\n".join(json.dumps(e) for e in events[3:]) + "\n")
+    code, out, _ = run(uri, "import", str(listing), str(lines))
+    assert code == 0, out
+    assert "events.json: 3 events imported, 0 already present" in out
+    assert "events.jsonl: 3 events imported" in out
+    data = json.loads(run(uri, "ancestry", "S1-int8", "--format", "json")[1])
+    assert len(data["nodes"]) == 13
+
+
+def test_import_rejects_invalid_json_and_writes_nothing(uri: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    good_line = json.dumps(reference_events()[0])
+    bad.write_text(good_line + "\n{not json\n")
+    code, _, err = run(uri, "import", str(bad))
+    assert code == 1 and err.startswith(f"Error: {bad}:2: invalid JSON:")
+    assert run(uri, "show", "raw@1")[0] == 1
+
+
+def test_import_names_the_bad_event_and_field(uri: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    events = reference_events()
+    events[2]["relations"][0]["to"] = "missing-model"
+    bad.write_text(json.dumps(events))
+    code, _, err = run(uri, "import", str(bad))
+    assert code == 1
+    assert "event 'demo:reference:finetune': field relations.0.to: unknown node" in err
+    assert run(uri, "show", "raw@1")[0] == 1
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((*prefix, name))
+        if isinstance(command, click.Group):
+            found += _commands(command, (*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("command", _commands(main))
+def test_every_command_has_help(command: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.stdout
+    summary = result.stdout.split("\n\n")[1].strip()
+    assert len(summary) > 10, f"{command} has no help text"

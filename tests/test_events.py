@@ -1,0 +1,50 @@
+"""The native event schema: versioned, strict, and its committed JSON Schema is current."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from provgraph.events import SCHEMA_PATH, fold, json_schema, parse_event, parse_events
+from provgraph.errors import InvalidEventError
+
+
+def test_committed_json_schema_matches_the_models() -> None:
+    committed = json.loads(SCHEMA_PATH.read_text())
+    assert committed == json_schema(), "run: python -m provgraph.events"
+
+
+def test_relation_options_only_where_they_mean_something() -> None:
+    with pytest.raises(InvalidEventError, match="granularity applies to 'used' relations only"):
+        parse_event({"id": "e", "relations": [
+            {"relation": "wasDerivedFrom", "from": "a", "to": "b", "granularity": "members"}]})
+    with pytest.raises(InvalidEventError, match="alternative applies to 'wasDerivedFrom'"):
+        parse_event({"id": "e", "relations": [
+            {"relation": "used", "from": "a", "to": "b", "alternative": True}]})
+
+
+def test_activity_times_belong_to_activities() -> None:
+    with pytest.raises(InvalidEventError, match="started_at / ended_at belong to activities"):
+        parse_event({"id": "e", "nodes": [
+            {"id": "m", "kind": "entity", "started_at": "2026-01-01T00:00:00Z"}]})
+
+
+def test_same_id_twice_in_a_batch_with_other_content_is_rejected() -> None:
+    one = {"id": "e", "nodes": [{"id": "a", "kind": "entity"}]}
+    two = {"id": "e", "nodes": [{"id": "b", "kind": "entity"}]}
+    with pytest.raises(InvalidEventError, match="used twice in one batch"):
+        parse_events([one, two])
+    assert len(parse_events([one, one])) == 2
+
+
+def test_fold_lets_later_events_win() -> None:
+    events = parse_events([
+        {"id": "1", "nodes": [{"id": "a", "kind": "entity", "attributes": {"v": 1}}]},
+        {"id": "2", "retract": {"nodes": ["a"]}},
+        {"id": "3", "nodes": [{"id": "a", "kind": "entity", "attributes": {"v": 3}}]},
+    ])
+    changes = fold(events)
+    assert changes.nodes["a"].node.attributes == {"v": 3}
+    assert changes.retracted_nodes == set()
+    assert list(changes.events) == ["1", "2", "3"]
