@@ -78,11 +78,12 @@ def _emit(data: Any) -> None:
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
-    lines = ["  ".join(str(x).ljust(w) for x, w in zip(header, widths)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip() for row in rows]
-    return "\n".join(lines)
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(str(x).ljust(w) for x, w in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
 def render_lineage(result: Lineage, title: str) -> str:
@@ -175,9 +176,9 @@ def show(ctx: click.Context, node_id: str, as_of: str | None, fmt: str) -> None:
         click.echo(f"  {key} = {json.dumps(value)}")
     if relations:
         click.echo("relations:")
-        for r in data["relations"]:
-            role = f" [{r['role']}]" if r["role"] else ""
-            click.echo(f"  {r['from']} --{r['relation']}{role}--> {r['to']}")
+        for r in relations:
+            role = f" [{r.role}]" if r.role else ""
+            click.echo(f"  {r.source} --{r.relation}{role}--> {r.target}")
     click.echo(f"versions: {len(history)} (this is v{node.version},"
                f" recorded {data['recorded_at']})")
 

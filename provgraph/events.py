@@ -52,7 +52,7 @@ class Event(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    schema_: Literal["provgraph/event/1"] = Field(default=SCHEMA_V1, alias="schema")
+    schema_: Literal["provgraph/event/1"] = Field(default="provgraph/event/1", alias="schema")
     id: str = Field(min_length=1, max_length=1024)
     nodes: list[Node] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)

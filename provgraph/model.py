@@ -87,19 +87,19 @@ RELATION_KINDS: dict[RelationName, tuple[Kind, Kind]] = {
     RelationName.ACTED_ON_BEHALF_OF: (Kind.AGENT, Kind.AGENT),
 }
 
-ENTITY_TYPES = frozenset(
-    "Dataset DataShard Record Model Adapter Checkpoint Code Config Environment EvaluationResult "
-    "Deployment System Prompt Index".split()
-)
-ACTIVITY_TYPES = frozenset(
-    "Preprocessing Training FineTuning Distillation Quantization Pruning Merge Evaluation "
-    "Approval Deployment Composition Embedding".split()
-)
-AGENT_TYPES = frozenset("Person Pipeline Organization SoftwareAgent".split())
+ENTITY_TYPES = frozenset([
+    "Dataset", "DataShard", "Record", "Model", "Adapter", "Checkpoint", "Code", "Config",
+    "Environment", "EvaluationResult", "Deployment", "System", "Prompt", "Index",
+])
+ACTIVITY_TYPES = frozenset([
+    "Preprocessing", "Training", "FineTuning", "Distillation", "Quantization", "Pruning",
+    "Merge", "Evaluation", "Approval", "Deployment", "Composition", "Embedding",
+])
+AGENT_TYPES = frozenset(["Person", "Pipeline", "Organization", "SoftwareAgent"])
 
-Scalar = Union[str, int, float, bool, None]
+Scalar = Union[str, int, float, bool, None]  # noqa: UP007 - a runtime alias on Python 3.10
 #: An attribute value: a JSON scalar or a list of scalars.
-AttributeValue = Union[Scalar, list[Scalar]]
+AttributeValue = Union[Scalar, list[Scalar]]  # noqa: UP007
 
 _ID_PATTERN = r"^\S(.*\S)?$"
 

@@ -10,6 +10,7 @@ waits until Bolt answers, and stops it with SIGTERM (a clean database shutdown).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -136,9 +137,8 @@ class LocalNeo4j:
         if java is None:
             raise LauncherError("Java 17+ is not installed; it runs the local Neo4j")
         self.state.mkdir(parents=True, exist_ok=True)
-        classpath = os.pathsep.join(
-            [str(self.project / "target" / "classes"), str(self.project / "target" / "dependency" / "*")]
-        )
+        target = self.project / "target"
+        classpath = os.pathsep.join([str(target / "classes"), str(target / "dependency" / "*")])
         command = [
             java, f"-Xmx{self.heap}", "-Xms256m", *JVM_FLAGS, "-cp", classpath, MAIN_CLASS,
             str(self.state / "data"), str(self.port), str(self.page_cache_mb),
@@ -173,11 +173,9 @@ class LocalNeo4j:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.pid() is not None:
-            try:
-                # Reap it if it is our child, so it does not linger as a zombie.
+            # Reap it if it is our child, so it does not linger as a zombie.
+            with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
             time.sleep(0.2)
         if self.pid() is not None:
             os.kill(pid, signal.SIGKILL)

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from provgraph.events import SCHEMA_PATH, fold, json_schema, parse_event, parse_events
 from provgraph.errors import InvalidEventError
+from provgraph.events import SCHEMA_PATH, fold, json_schema, parse_event, parse_events
 
 
 def test_committed_json_schema_matches_the_models() -> None:

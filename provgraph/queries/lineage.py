@@ -102,7 +102,9 @@ def relation_set(
     return frozenset(r.value for r in chosen)
 
 
-def _shortest_depths(root: str, edges: list[StoredRelation], direction: Direction) -> dict[str, int]:
+def _shortest_depths(
+    root: str, edges: list[StoredRelation], direction: Direction
+) -> dict[str, int]:
     """Hop counts by breadth-first search over the edges the store returned (the answer, not
     the graph): exact, because the store returns every edge leaving an expanded node."""
     step: dict[str, list[str]] = {}
