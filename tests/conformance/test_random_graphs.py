@@ -1,0 +1,101 @@
+"""Property: on random lineage graphs (cycles, opaque nodes, member-level edges, non-dependency
+relations), ancestry and impact equal a plain networkx computation, on every backend."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import networkx as nx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from provgraph.graph import Graph
+from provgraph.model import DEPENDENCY_RELATIONS
+
+_counter = itertools.count()
+
+# Relations allowed between (from-kind, to-kind), dependency or not.
+CHOICES = {
+    ("entity", "entity"): ["wasDerivedFrom", "hadMember", "alternateOf", "specializationOf"],
+    ("entity", "activity"): ["wasGeneratedBy", "wasInvalidatedBy"],
+    ("activity", "entity"): ["used", "used-members"],
+    ("activity", "activity"): ["wasInformedBy"],
+}
+DEPENDENCY = {r.value for r in DEPENDENCY_RELATIONS}
+
+
+@st.composite
+def lineage_graphs(draw: st.DrawFn) -> dict[str, Any]:
+    size = draw(st.integers(min_value=1, max_value=12))
+    kinds = draw(st.lists(st.sampled_from(["entity", "activity"]), min_size=size,
+                          max_size=size))
+    opaque = draw(st.lists(st.booleans(), min_size=size, max_size=size))
+    pairs = draw(st.lists(
+        st.tuples(st.integers(0, size - 1), st.integers(0, size - 1), st.integers(0, 3)),
+        max_size=size * 3))
+    # One relation per (from, relation, to): a later one replaces an earlier one, as in a batch.
+    edges: dict[tuple[int, int, str], str] = {}
+    for a, b, pick in pairs:
+        if a == b:
+            continue
+        options = CHOICES[(kinds[a], kinds[b])]
+        chosen = options[pick % len(options)]
+        edges[(a, b, chosen.removesuffix("-members"))] = chosen
+    return {"kinds": kinds, "opaque": [o and k == "entity" for o, k in zip(opaque, kinds,
+                                                                         strict=True)],
+            "edges": [(a, b, chosen) for (a, b, _), chosen in edges.items()], "root": draw(st.integers(0, size - 1)),
+            "depth": draw(st.one_of(st.none(), st.integers(0, 4)))}
+
+
+def _ingest(
+    graph: Graph, spec: dict[str, Any]
+) -> tuple[str, nx.DiGraph, set[tuple[str, str, str]]]:
+    prefix = f"g{next(_counter)}:"
+    name = [f"{prefix}{i}" for i in range(len(spec["kinds"]))]
+    nodes = [{"id": name[i], "kind": k, "opaque": spec["opaque"][i]}
+             for i, k in enumerate(spec["kinds"])]
+    relations = []
+    followed = nx.DiGraph()
+    followed.add_nodes_from(name)
+    followable = set()
+    for a, b, relation in spec["edges"]:
+        members = relation == "used-members"
+        relation = "used" if members else relation
+        row: dict[str, Any] = {"relation": relation, "from": name[a], "to": name[b]}
+        if members:
+            row["granularity"] = "members"
+        relations.append(row)
+        if relation in DEPENDENCY and not members and not spec["opaque"][a]:
+            followed.add_edge(name[a], name[b])
+            followable.add((name[a], relation, name[b]))
+    graph.ingest({"id": f"{prefix}event", "nodes": nodes, "relations": relations})
+    return name[spec["root"]], followed, followable
+
+
+def _expected(root: str, g: nx.DiGraph, followable: set[tuple[str, str, str]],
+              depth: int | None) -> tuple[dict[str, int], set[tuple[str, str, str]]]:
+    hops = nx.single_source_shortest_path_length(g, root, cutoff=depth)
+    expanded = {n for n, d in hops.items() if depth is None or d < depth}
+    edges = {e for e in followable if e[0] in expanded}
+    return {n: d for n, d in hops.items() if n != root}, edges
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=lineage_graphs())
+def test_walks_equal_networkx(graph: Graph, spec: dict[str, Any]) -> None:
+    root, g, followable = _ingest(graph, spec)
+    depth = spec["depth"]
+
+    down = graph.ancestry(root, depth=depth)
+    hops, edges = _expected(root, g, followable, depth)
+    assert {n.id: n.depth for n in down.nodes} == hops
+    assert {(e.source, e.relation, e.target) for e in down.edges} == edges
+
+    up = graph.impact(root, depth=depth)
+    reverse = g.reverse(copy=True)
+    flipped = {(b, r, a) for a, r, b in followable}
+    hops_up, edges_up = _expected(root, reverse, flipped, depth)
+    assert {n.id: n.depth for n in up.nodes} == hops_up
+    assert {(e.target, e.relation, e.source) for e in up.edges} == edges_up

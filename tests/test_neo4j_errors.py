@@ -1,0 +1,36 @@
+"""Neo4j down or refusing the login: one clear error naming the URI, never the password."""
+
+from __future__ import annotations
+
+import socket
+import pytest
+from click.testing import CliRunner
+
+import provgraph
+from provgraph.cli import main
+from provgraph.store.neo4j import redact
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_server_down_is_one_clear_error() -> None:
+    uri = f"bolt://127.0.0.1:{_free_port()}"
+    with pytest.raises(provgraph.StoreUnavailableError, match=f"cannot connect to Neo4j at {uri}"):
+        provgraph.connect(uri, password="s3cret-pw")
+
+
+def test_cli_server_down_no_traceback_no_password() -> None:
+    uri = f"bolt://neo4j:s3cret-pw@127.0.0.1:{_free_port()}"
+    result = CliRunner().invoke(main, ["--uri", uri, "ancestry", "M1"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot connect to Neo4j at bolt://127.0.0.1:")
+    assert "s3cret-pw" not in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_redact_removes_password() -> None:
+    assert redact("neo4j+s://u:p@x.databases.neo4j.io") == "neo4j+s://u@x.databases.neo4j.io"
