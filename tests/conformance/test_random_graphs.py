@@ -42,10 +42,13 @@ def lineage_graphs(draw: st.DrawFn) -> dict[str, Any]:
         options = CHOICES[(kinds[a], kinds[b])]
         chosen = options[pick % len(options)]
         edges[(a, b, chosen.removesuffix("-members"))] = chosen
-    return {"kinds": kinds, "opaque": [o and k == "entity" for o, k in zip(opaque, kinds,
-                                                                         strict=True)],
-            "edges": [(a, b, chosen) for (a, b, _), chosen in edges.items()], "root": draw(st.integers(0, size - 1)),
-            "depth": draw(st.one_of(st.none(), st.integers(0, 4)))}
+    return {
+        "kinds": kinds,
+        "opaque": [o and k == "entity" for o, k in zip(opaque, kinds, strict=True)],
+        "edges": [(a, b, chosen) for (a, b, _), chosen in edges.items()],
+        "root": draw(st.integers(0, size - 1)),
+        "depth": draw(st.one_of(st.none(), st.integers(0, 4))),
+    }
 
 
 def _ingest(
