@@ -136,6 +136,145 @@ _lineage_command(
 )
 
 
+_as_of = click.option("--as-of", "as_of", metavar="TIME",
+                      help="Answer with what was known then (ISO-8601).")
+_format = click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+
+
+@main.command()
+@click.argument("node_id", metavar="ID")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="At most this many witnesses (the answer says if it was truncated).")
+@click.option("--explain", is_flag=True, help="Show a path from ID to each source.")
+@click.option("--check", "checks", multiple=True, metavar="SOURCE",
+              help="Does ID rest on SOURCE (a record, shard, model)? every / some / none."
+              " Repeatable.")
+@_as_of
+@_format
+@click.pass_context
+def why(ctx: click.Context, node_id: str, limit: int, explain: bool, checks: tuple[str, ...],
+        as_of: str | None, fmt: str) -> None:
+    """Why-provenance: the minimal sets of sources (data shards, base models, code) ID rests
+    on. Each line is one witness: ID can be derived from those sources alone."""
+    with _graph(ctx) as graph:
+        result = graph.why(node_id, limit=limit, as_of=as_of, explain=explain)
+    data = result.to_dict()
+    if checks:
+        data["checks"] = result.membership(checks)
+    if fmt == "json":
+        _emit(data)
+        return
+    click.echo(f"why {node_id}: {len(result.witnesses)} minimal witness(es)"
+               + (" (truncated)" if result.truncated else ""))
+    for number, witness in enumerate(result.witnesses, start=1):
+        click.echo(f"  {number}. {{{', '.join(witness)}}}")
+        for source, path in (result.paths[number - 1].items() if result.paths else []):
+            click.echo(f"       {source}: {' -> '.join(path)}")
+    for source, answer in data.get("checks", {}).items():
+        click.echo(f"  rests on {source}: {answer}")
+
+
+@main.command()
+@click.argument("node_id", metavar="ID")
+@click.argument("attribute")
+@_as_of
+@_format
+@click.pass_context
+def where(ctx: click.Context, node_id: str, attribute: str, as_of: str | None,
+          fmt: str) -> None:
+    """Where-provenance: where ID's ATTRIBUTE (tokenizer, license, ...) came from."""
+    with _graph(ctx) as graph:
+        result = graph.where(node_id, attribute, as_of=as_of)
+    if fmt == "json":
+        _emit(result.to_dict())
+        return
+    click.echo(" <- ".join(f"{c['node']}.{c['attribute']}={json.dumps(c['value'])}"
+                           for c in result.chain))
+    click.echo(f"origin: {result.origin}")
+    for conflict in result.conflicts:
+        click.echo(f"conflict at {conflict['node']}: {conflict['reason']}")
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@_as_of
+@_format
+@click.pass_context
+def diff(ctx: click.Context, a: str, b: str, as_of: str | None, fmt: str) -> None:
+    """Compare how models A and B were made: data, base model, code, hyperparameters,
+    environment, post-training steps, agents."""
+    with _graph(ctx) as graph:
+        result = graph.diff(a, b, as_of=as_of)
+    if fmt == "json":
+        _emit(result.to_dict())
+        return
+    rows = []
+    for section, parts in result.sections.items():
+        for key, (left, right) in parts["changed"].items():
+            rows.append([section, key, json.dumps(left), json.dumps(right)])
+        rows += [[section, k, json.dumps(v), "-"] for k, v in parts["only_a"].items()]
+        rows += [[section, k, "-", json.dumps(v)] for k, v in parts["only_b"].items()]
+    if not rows:
+        click.echo(f"{a} and {b} were made the same way")
+        return
+    click.echo(_table(rows, ["section", "key", a, b]))
+
+
+@main.command()
+@click.argument("node_id", metavar="ID")
+@_as_of
+@_format
+@click.pass_context
+def reproduce(ctx: click.Context, node_id: str, as_of: str | None, fmt: str) -> None:
+    """The plan to reproduce ID: its steps in order with exact inputs, parameters, code and
+    environment, and what is missing that blocks a re-run."""
+    with _graph(ctx) as graph:
+        plan = graph.reproduce(node_id, as_of=as_of)
+    if fmt == "json":
+        _emit(plan.to_dict())
+        return
+    for number, step in enumerate(plan.steps, start=1):
+        click.echo(f"{number}. {step.id} ({step.type or 'activity'})")
+        for item in step.inputs:
+            digest = f" {item.digest}" if item.digest else ""
+            click.echo(f"     in  {item.id} [{item.role or '-'}]{digest}")
+        for output in step.outputs:
+            click.echo(f"     out {output}")
+        if step.parameters:
+            click.echo(f"     params {json.dumps(step.parameters, sort_keys=True)}")
+    if plan.missing:
+        click.echo("blocks reproduction:")
+        for blocker in plan.missing:
+            place = " ".join(x for x in (blocker["step"], blocker["node"]) if x)
+            click.echo(f"  - {place}: {blocker['problem']}")
+    else:
+        click.echo("nothing missing: reproducible as recorded")
+
+
+@main.command()
+@click.argument("node_id", metavar="ID")
+@_as_of
+@click.option("--format", "fmt", type=click.Choice(["json", "markdown", "html"]),
+              default="markdown", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of stdout.")
+@click.pass_context
+def audit(ctx: click.Context, node_id: str, as_of: str | None, fmt: str,
+          output: Path | None) -> None:
+    """Completeness of ID's lineage against the audit checklist (data, base model, code,
+    hyperparameters, environment, metrics, trigger, post-training, approval)."""
+    with _graph(ctx) as graph:
+        report = graph.audit(node_id, as_of=as_of)
+    text = (json.dumps(report.to_dict(), indent=2) if fmt == "json"
+            else report.to_html() if fmt == "html" else report.to_markdown())
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output} (completeness {report.score}%)")
+    else:
+        click.echo(text.rstrip("\n"))
+
+
 @main.command()
 @click.argument("node_id", metavar="ID")
 @click.option("--as-of", "as_of", metavar="TIME", help="Show the version valid then.")
@@ -260,7 +399,19 @@ def demo(ctx: click.Context) -> None:
                    " systems rest on it?")
         click.echo(render_lineage(graph.impact("model:foundation-7b"), "impact"))
         click.echo("")
-        click.echo("Try: provgraph ancestry deploy:chat-prod   provgraph show M1")
+        click.echo("Which data shards, base models and code does S1-int8 rest on?")
+        for witness in graph.why("S1-int8").witnesses:
+            click.echo(f"  witness: {{{', '.join(witness)}}}  (s2 was dropped: in no witness)")
+        click.echo("")
+        click.echo("Where did S1-int8's tokenizer come from?")
+        chain = graph.where("S1-int8", "tokenizer").chain
+        click.echo("  " + " <- ".join(f"{c['node']} ({c['value']})" for c in chain))
+        click.echo("")
+        click.echo("Is the deployed model model:acme-1b-int8 audit-ready?")
+        click.echo(graph.audit("model:acme-1b-int8").to_markdown().rstrip())
+        click.echo("")
+        click.echo("Try: provgraph reproduce S1-int8   provgraph diff model:acme-7b-code"
+                   " model:acme-7b-med   provgraph show M1")
 
 
 @main.group()

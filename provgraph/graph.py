@@ -18,7 +18,12 @@ from provgraph.clock import NOW, now_us, to_us
 from provgraph.errors import InvalidEventError, NotFoundError
 from provgraph.events import Event, fold, parse_events
 from provgraph.model import RELATION_KINDS, Kind
+from provgraph.queries.audit import Audit, audit
+from provgraph.queries.diff import Diff, diff
 from provgraph.queries.lineage import Lineage, walk
+from provgraph.queries.reproduce import Plan, reproduce
+from provgraph.queries.where import Where, where
+from provgraph.queries.why import Why, why
 from provgraph.store import open_store
 from provgraph.store.base import Store, StoredNode, StoredRelation, WriteStats
 
@@ -224,3 +229,66 @@ class Graph:
         """
         return walk(self.store, id, "up", depth=depth, relations=relations,
                     include_agents=include_agents, as_of=to_us(as_of))
+
+    def why(self, id: str, limit: int = 1000, as_of: AsOf = None, explain: bool = False) -> Why:
+        """Why-provenance: the minimal sets of sources (data shards, base models, code ...)
+        ``id`` is derived from. ``limit`` caps the witnesses (``truncated`` says it bound);
+        ``explain=True`` adds, per witness, a path from ``id`` to each of its sources.
+
+        >>> import provgraph
+        >>> g = provgraph.connect("sqlite:///:memory:")
+        >>> _ = g.ingest(provgraph.demo.reference_events())
+        >>> g.why("S1-int8").witnesses
+        [['B', 'repo@abc', 's1', 's3']]
+        """
+        return why(self.store, id, limit=limit, as_of=to_us(as_of), explain=explain)
+
+    def depends_on(self, id: str, sources: Iterable[str], as_of: AsOf = None,
+                   limit: int = 1000) -> dict[str, str]:
+        """Does ``id`` rest on each of ``sources`` (records, shards, models)? For each:
+        ``every`` (in every witness: it cannot be made without it), ``some`` or ``none``."""
+        return self.why(id, limit=limit, as_of=as_of).membership(sources)
+
+    def dependents(self, sources: Iterable[str], as_of: AsOf = None,
+                   types: tuple[str, ...] = ("Model", "Adapter")) -> dict[str, dict[str, str]]:
+        """The reverse question: which models rest on any of ``sources``, and how
+        (``every`` / ``some``), by why-provenance. Candidates come from impact walks."""
+        wanted = list(sources)
+        candidates: set[str] = set()
+        for source in wanted:
+            candidates |= {n.id for n in self.impact(source, as_of=as_of).of_type(*types)
+                           if n.kind == "entity"}
+        result = {}
+        for model in sorted(candidates):
+            found = {s: m for s, m in self.depends_on(model, wanted, as_of=as_of).items()
+                     if m != "none"}
+            if found:
+                result[model] = found
+        return result
+
+    def where(self, id: str, attribute: str, as_of: AsOf = None) -> Where:
+        """Where-provenance: follow ``attribute`` of ``id`` back along recorded copies to
+        the node where it was set, with conflicts where a copy differs from its source.
+
+        >>> import provgraph
+        >>> g = provgraph.connect("sqlite:///:memory:")
+        >>> _ = g.ingest(provgraph.demo.reference_events())
+        >>> [step["node"] for step in g.where("S1-int8", "tokenizer").chain]
+        ['S1-int8', 'S1', 'M1', 'B']
+        """
+        return where(self.store, id, attribute, as_of=to_us(as_of))
+
+    def diff(self, a: str, b: str, as_of: AsOf = None) -> Diff:
+        """Two lineages side by side: data, base model, code, hyperparameters, environment,
+        post-training steps and agents that differ."""
+        return diff(self.store, a, b, as_of=to_us(as_of))
+
+    def reproduce(self, id: str, as_of: AsOf = None) -> Plan:
+        """The reproduction plan of ``id``: its activities in order with exact inputs,
+        parameters, code and environment, and what is missing that blocks a re-run."""
+        return reproduce(self.store, id, as_of=to_us(as_of))
+
+    def audit(self, id: str, as_of: AsOf = None) -> Audit:
+        """The completeness checklist of ``id``'s lineage (``.to_dict()``, ``.to_markdown()``,
+        ``.to_html()``)."""
+        return audit(self.store, id, as_of=to_us(as_of), now=now_us())
