@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from provgraph.errors import InvalidEventError
 from provgraph.model import Node, Relation, RelationRef
@@ -58,9 +58,22 @@ class Event(BaseModel):
     relations: list[Relation] = Field(default_factory=list)
     retract: Retraction = Field(default_factory=Retraction)
 
+    _rows: tuple[list[NodeRow], list[RelationRow], str] | None = PrivateAttr(default=None)
+
+    def rows(self) -> tuple[list[NodeRow], list[RelationRow], str]:
+        """The event's node rows, relation rows and content digest (computed once)."""
+        if self._rows is None:
+            nodes = [node_row(n) for n in self.nodes]
+            relations = [relation_row(r) for r in self.relations]
+            parts = [row.digest for row in nodes] + [row.digest for row in relations]
+            parts += sorted(self.retract.nodes) + sorted(r.key for r in self.retract.relations)
+            digest = hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
+            self._rows = (nodes, relations, digest)
+        return self._rows
+
     def digest(self) -> str:
         """A digest of the event's content, to tell a replay from a conflicting reuse of an id."""
-        return canonical_digest(self.model_dump(mode="json", by_alias=True))
+        return self.rows()[2]
 
 
 def canonical_digest(value: Any) -> str:
@@ -118,19 +131,55 @@ def parse_events(items: Iterable[Any]) -> list[Event]:
 
 @dataclass(frozen=True)
 class NodeRow:
-    """One node version to write, with the digest of its content."""
+    """One node version to write: the JSON stored beside its columns, and its digest."""
 
     node: Node
+    data: str
     digest: str
 
 
 @dataclass(frozen=True)
 class RelationRow:
-    """One relation version to write, with its key and the digest of its content."""
+    """One relation version to write: its key, stored JSON and digest."""
 
     relation: Relation
     key: str
+    data: str
     digest: str
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _sha(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
+
+
+def node_row(node: Node) -> NodeRow:
+    """The row of a node: the JSON both backends keep beside the indexed columns (kind, type,
+    opaque) and a digest of all of it; equal digests mean the same version."""
+    data: dict[str, Any] = {"attributes": node.attributes}
+    for name in ("opaque_reason", "started_at", "ended_at"):
+        if getattr(node, name) is not None:
+            data[name] = getattr(node, name)
+    text = _json(data)
+    return NodeRow(node, text, _sha(node.id, node.kind.value, node.type, node.opaque, text))
+
+
+def relation_row(relation: Relation) -> RelationRow:
+    """The row of a relation: its key, stored JSON and a digest of its content."""
+    data: dict[str, Any] = {"attributes": relation.attributes}
+    if relation.copies:
+        data["copies"] = relation.copies
+    if relation.alternative:
+        data["alternative"] = True
+    for name in ("granularity", "plan", "time", "id"):
+        if getattr(relation, name) is not None:
+            data[name] = getattr(relation, name)
+    text = _json(data)
+    key = relation.key
+    return RelationRow(relation, key, text, _sha(key, relation.role, text))
 
 
 @dataclass
@@ -150,28 +199,18 @@ class ChangeSet:
         return bool(self.events)
 
 
-def node_digest(node: Node) -> str:
-    """Digest of a node's content: equal digests mean the same version."""
-    return canonical_digest(node.model_dump(mode="json"))
-
-
-def relation_digest(relation: Relation) -> str:
-    """Digest of a relation's content: equal digests mean the same version."""
-    return canonical_digest(relation.model_dump(mode="json", by_alias=True))
-
-
 def fold(events: Iterable[Event]) -> ChangeSet:
     """Fold events, in order, into one :class:`ChangeSet`."""
     changes = ChangeSet()
     for event in events:
-        changes.events[event.id] = event.digest()
-        for node in event.nodes:
-            changes.nodes[node.id] = NodeRow(node, node_digest(node))
-            changes.retracted_nodes.discard(node.id)
-        for relation in event.relations:
-            key = relation.key
-            changes.relations[key] = RelationRow(relation, key, relation_digest(relation))
-            changes.retracted_relations.pop(key, None)
+        node_rows, relation_rows, digest = event.rows()
+        changes.events[event.id] = digest
+        for node_row_ in node_rows:
+            changes.nodes[node_row_.node.id] = node_row_
+            changes.retracted_nodes.discard(node_row_.node.id)
+        for row in relation_rows:
+            changes.relations[row.key] = row
+            changes.retracted_relations.pop(row.key, None)
         for node_id in event.retract.nodes:
             changes.nodes.pop(node_id, None)
             changes.retracted_nodes.add(node_id)

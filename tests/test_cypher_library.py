@@ -27,8 +27,8 @@ USER_QUERIES = {
 def test_every_cypher_file_is_run_by_the_backend_or_tested_here() -> None:
     for name in cypher_library.names():
         used = f'"{name}"' in BACKEND_SOURCE or name in USER_QUERIES
-        if name.endswith("_edges"):
-            used = True  # loaded as f"{name}_edges" by Neo4jStore.traverse
+        if name.endswith(("_edges", "_within")):
+            used = True  # loaded as f"{name}_edges" / f"{name}_within" by Neo4jStore.traverse
         assert used, f"cypher/{name}.cypher is neither run by the backend nor tested"
     assert set(cypher_library.names()) >= USER_QUERIES
 

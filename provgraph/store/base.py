@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, Protocol
 
 from provgraph.events import ChangeSet
-from provgraph.model import Node, Relation
 
 Direction = Literal["down", "up"]
 """``down`` follows edges from a thing to what it depends on (ancestry); ``up`` the reverse."""
@@ -20,16 +20,13 @@ Direction = Literal["down", "up"]
 
 @dataclass(frozen=True)
 class StoredNode:
-    """A node version as the store holds it."""
+    """A node version as the store holds it (its JSON part is decoded on first use)."""
 
     id: str
     kind: str
     type: str | None
-    attributes: dict[str, Any]
     opaque: bool
-    opaque_reason: str | None
-    started_at: str | None
-    ended_at: str | None
+    data: str = field(repr=False)
     version: int
     recorded_at: int
     retracted: bool = False
@@ -40,13 +37,35 @@ class StoredNode:
         version: int, recorded_at: int, retracted: bool = False,
     ) -> StoredNode:
         """Build from the columns both backends store (``data`` holds the JSON rest)."""
-        rest = json.loads(data)
-        return cls(
-            id=id, kind=kind, type=type, opaque=bool(opaque),
-            attributes=rest.get("attributes", {}), opaque_reason=rest.get("opaque_reason"),
-            started_at=rest.get("started_at"), ended_at=rest.get("ended_at"),
-            version=int(version), recorded_at=int(recorded_at), retracted=bool(retracted),
-        )
+        return cls(id=id, kind=kind, type=type, opaque=bool(opaque), data=data,
+                   version=int(version), recorded_at=int(recorded_at),
+                   retracted=bool(retracted))
+
+    @cached_property
+    def _rest(self) -> dict[str, Any]:
+        rest: dict[str, Any] = json.loads(self.data)
+        return rest
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """The node's attributes."""
+        value: dict[str, Any] = self._rest.get("attributes", {})
+        return value
+
+    @property
+    def opaque_reason(self) -> str | None:
+        """Why the node is opaque, if it is."""
+        return self._rest.get("opaque_reason")
+
+    @property
+    def started_at(self) -> str | None:
+        """When an activity started."""
+        return self._rest.get("started_at")
+
+    @property
+    def ended_at(self) -> str | None:
+        """When an activity ended."""
+        return self._rest.get("ended_at")
 
 
 @dataclass(frozen=True)
@@ -151,24 +170,3 @@ class Store(Protocol):
         """Release connections and files."""
         ...
 
-
-def node_data(node: Node) -> str:
-    """The JSON both backends keep beside a node's indexed columns."""
-    data: dict[str, Any] = {"attributes": node.attributes}
-    for name in ("opaque_reason", "started_at", "ended_at"):
-        if getattr(node, name) is not None:
-            data[name] = getattr(node, name)
-    return json.dumps(data, sort_keys=True, ensure_ascii=False)
-
-
-def relation_data(relation: Relation) -> str:
-    """The JSON both backends keep beside a relation's indexed columns."""
-    data: dict[str, Any] = {"attributes": relation.attributes}
-    if relation.copies:
-        data["copies"] = relation.copies
-    if relation.alternative:
-        data["alternative"] = True
-    for name in ("granularity", "plan", "time", "id"):
-        if getattr(relation, name) is not None:
-            data[name] = getattr(relation, name)
-    return json.dumps(data, sort_keys=True, ensure_ascii=False)

@@ -24,8 +24,6 @@ from provgraph.store.base import (
     StoredRelation,
     Traversal,
     WriteStats,
-    node_data,
-    relation_data,
 )
 
 T = TypeVar("T")
@@ -105,13 +103,13 @@ class Neo4jStore:
             return stats
         node_rows = [
             {"id": r.node.id, "kind": r.node.kind.value, "type": r.node.type,
-             "opaque": r.node.opaque, "data": node_data(r.node), "digest": r.digest}
+             "opaque": r.node.opaque, "data": r.data, "digest": r.digest}
             for r in changes.nodes.values()
         ]
         relation_rows = [
             {"key": r.key, "relation": r.relation.relation.value, "from": r.relation.from_,
              "to": r.relation.to, "role": r.relation.role, "follow": r.relation.follows,
-             "data": relation_data(r.relation), "digest": r.digest}
+             "data": r.data, "digest": r.digest}
             for r in changes.relations.values()
         ]
         retract_rows = [
@@ -181,13 +179,16 @@ class Neo4jStore:
         """Walk from ``root`` in Cypher (``ancestry.cypher`` / ``impact.cypher``)."""
         name = "ancestry" if direction == "down" else "impact"
         params = {"root": root, "relations": sorted(relations), "as_of": as_of}
-        reached = self._query(name, max_depth=max_depth, **params)
         depths = {root: 0}
-        for record in reached:
-            depths.setdefault(record["id"], record["depth"])
+        if max_depth is None:
+            # Plain reachability runs as a pruning search; depths come from the edges above.
+            depths.update((r["id"], 1) for r in self._query(name, **params))
+        else:
+            for record in self._query(f"{name}_within", max_depth=max_depth, **params):
+                depths.setdefault(record["id"], record["depth"])
         expand = [n for n, d in depths.items() if max_depth is None or d < max_depth]
-        edges = self._query(f"{name}_edges", ids=expand, relations=params["relations"],
-                            as_of=as_of)
+        edges = self._query(f"{name}_edges", ids=expand, **{k: params[k] for k in
+                                                             ("relations", "as_of")})
         return Traversal(
             root=root, nodes=set(depths),
             edges=sorted((StoredRelation.from_row(*r.values()) for r in edges),

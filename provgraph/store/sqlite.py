@@ -25,8 +25,6 @@ from provgraph.store.base import (
     StoredRelation,
     Traversal,
     WriteStats,
-    node_data,
-    relation_data,
 )
 
 SCHEMA_VERSION = "1"
@@ -163,13 +161,13 @@ class SQLiteStore:
                     "SELECT MAX(recorded_at) FROM events"
                 ).fetchone()[0]
                 t = max(recorded_at, (last or 0) + 1)
-                for event_id, digest in changes.events.items():
-                    cursor = db.execute(
-                        "INSERT OR IGNORE INTO events(id, digest, recorded_at) VALUES (?, ?, ?)",
-                        (event_id, digest, t),
-                    )
-                    stats.events += cursor.rowcount
-                    stats.skipped_events += 1 - cursor.rowcount
+                before = db.total_changes
+                db.executemany(
+                    "INSERT OR IGNORE INTO events(id, digest, recorded_at) VALUES (?, ?, ?)",
+                    [(event_id, digest, t) for event_id, digest in changes.events.items()],
+                )
+                stats.events = db.total_changes - before
+                stats.skipped_events = len(changes.events) - stats.events
                 stats.node_versions = self._write_nodes(db, list(changes.nodes.values()), t)
                 stats.relation_versions = self._write_relations(
                     db, list(changes.relations.values()), t
@@ -215,7 +213,7 @@ class SQLiteStore:
             [
                 (
                     r.node.id, current.get(r.node.id, ("", 0, 0))[1] + 1, r.node.kind.value,
-                    r.node.type, int(r.node.opaque), node_data(r.node), r.digest, t, FOREVER,
+                    r.node.type, int(r.node.opaque), r.data, r.digest, t, FOREVER,
                 )
                 for r in changed
             ],
@@ -239,7 +237,7 @@ class SQLiteStore:
                 (
                     r.key, current.get(r.key, ("", 0, 0))[1] + 1, r.relation.relation.value,
                     r.relation.from_, r.relation.to, r.relation.role,
-                    int(r.relation.follows), relation_data(r.relation), r.digest, t, FOREVER,
+                    int(r.relation.follows), r.data, r.digest, t, FOREVER,
                 )
                 for r in changed
             ],

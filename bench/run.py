@@ -1,0 +1,229 @@
+"""provgraph benchmarks: ingest, ancestry, impact and why() on generated model-hub lineage,
+on the embedded store and on a real Neo4j, side by side with what users would otherwise use.
+
+    python bench/run.py              # 10k, 100k and 1M nodes; writes bench/RESULTS.md
+    python bench/run.py --quick      # 10k only, under two minutes, for CI smoke runs
+
+Neo4j: ``PROVGRAPH_BENCH_NEO4J_URI`` if set, else the local Maven launcher on port 17688.
+Numbers are wall-clock on this machine; nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import Shape, generate  # noqa: E402
+
+import provgraph  # noqa: E402
+from provgraph.clock import FOREVER  # noqa: E402
+from provgraph.model import DEPENDENCY_RELATIONS  # noqa: E402
+
+DEPENDENCY = sorted(r.value for r in DEPENDENCY_RELATIONS)
+BATCH = 500
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def ms(value: float) -> str:
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def reference_graph(events: list[dict[str, Any]]) -> nx.DiGraph:
+    """The followable dependency edges, in memory: networkx's floor for Python."""
+    opaque = {n["id"] for e in events for n in e.get("nodes", []) if n.get("opaque")}
+    g = nx.DiGraph()
+    for event in events:
+        for r in event.get("relations", []):
+            if (r["relation"] in DEPENDENCY and r.get("granularity") != "members"
+                    and r["from"] not in opaque):
+                g.add_edge(r["from"], r["to"])
+    return g
+
+
+def per_hop(driver: Any, root: str) -> int:
+    """The naive driver loop: one Cypher query per hop (per BFS level) from Python."""
+    seen, frontier = {root}, [root]
+    query = ("UNWIND $ids AS id MATCH (a:PGNode {id: id})-[r]->(b:PGNode) "
+             "WHERE type(r) IN $rels AND r.follow AND NOT r.retracted "
+             "AND r.superseded_at = $forever AND NOT a.opaque RETURN DISTINCT b.id AS id")
+    while frontier:
+        records, _, _ = driver.execute_query(query, ids=frontier, rels=DEPENDENCY,
+                                             forever=FOREVER)
+        frontier = [r["id"] for r in records if r["id"] not in seen]
+        seen.update(frontier)
+    return len(seen) - 1
+
+
+def ingest(graph: provgraph.Graph, events: list[dict[str, Any]]) -> float:
+    start = time.perf_counter()
+    for i in range(0, len(events), BATCH):
+        graph.ingest(events[i : i + BATCH])
+    return time.perf_counter() - start
+
+
+def measure(graph: provgraph.Graph, events: list[dict[str, Any]], shape: Shape,
+            reference: nx.DiGraph, driver: Any | None) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    seconds = ingest(graph, events)
+    row["ingest_s"] = seconds
+    row["ingest_rel_s"] = shape.relations / seconds
+    row["ingest_nodes_s"] = shape.nodes / seconds
+
+    def sample(roots: Iterable[str], fn: Callable[[str], Any]) -> list[float]:
+        return [timed(lambda r=root: fn(r))[0] for root in roots]
+
+    graph.ancestry(shape.leaves[0])  # warm caches
+    row["anc_leaf"] = percentiles(sample(shape.leaves, graph.ancestry))
+    row["anc_deep"] = percentiles(sample(shape.deep, graph.ancestry))
+    row["anc_deep_size"] = statistics.median(len(graph.ancestry(r).nodes) for r in shape.deep)
+    row["nx_deep"] = percentiles(sample(shape.deep, lambda r: nx.descendants(reference, r)))
+    row["nx_leaf"] = percentiles(sample(shape.leaves, lambda r: nx.descendants(reference, r)))
+    impact_s, impact = timed(lambda: graph.impact(shape.popular_base))
+    row["impact_popular_ms"] = impact_s * 1000
+    row["impact_popular_size"] = len(impact.nodes)
+    row["nx_impact_popular_ms"] = timed(
+        lambda: nx.ancestors(reference, shape.popular_base))[0] * 1000
+    row["impact_shard"] = percentiles(sample(shape.shards[:20], graph.impact))
+    why_s, why = timed(lambda: graph.why(shape.leaves[0]))
+    row["why_ms"] = why_s * 1000
+    row["why_sources"] = len(why.witnesses[0]) if why.witnesses else 0
+    if driver is not None:
+        row["per_hop_deep"] = percentiles(sample(shape.deep, lambda r: per_hop(driver, r)))
+    return row
+
+
+def neo4j_uri(port: int) -> tuple[str, Callable[[], None]]:
+    explicit = os.environ.get("PROVGRAPH_BENCH_NEO4J_URI")
+    if explicit:
+        return explicit, lambda: None
+    from provgraph.neo4j_local import LocalNeo4j
+
+    server = LocalNeo4j(port=port, heap="4g", page_cache_mb=2048)
+    server.start()
+    return server.uri, lambda: server.stop()
+
+
+def wipe(graph: provgraph.Graph) -> None:
+    store: Any = graph.store
+    with store._driver.session(database=store.database) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS"
+                    ).consume()
+
+
+def machine() -> str:
+    cpu = "unknown"
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(line.split(":", 1)[1].strip() for line in
+                   Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line)
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
+    return (f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, {platform.platform()}, "
+            f"Python {platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version},"
+            f" Neo4j 5.26.30 Community in-process (heap 4 GiB, page cache 2 GiB), "
+            f"{java.splitlines()[0] if java else 'java ?'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10k nodes only")
+    parser.add_argument("--sizes", default=None, help="comma-separated node counts")
+    parser.add_argument("--no-neo4j", action="store_true")
+    parser.add_argument("--output", default=str(Path(__file__).parent / "RESULTS.md"))
+    args = parser.parse_args()
+    sizes = ([10_000] if args.quick else
+             [int(s) for s in args.sizes.split(",")] if args.sizes else
+             [10_000, 100_000, 1_000_000])
+    results: list[tuple[int, Shape, str, dict[str, Any]]] = []
+    stop: Callable[[], None] = lambda: None  # noqa: E731
+    uri = None
+    if not args.no_neo4j:
+        uri, stop = neo4j_uri(17688)
+    try:
+        for size in sizes:
+            print(f"generating {size:,} nodes ...", flush=True)
+            events, shape = generate(size)
+            reference = reference_graph(events)
+            with tempfile.TemporaryDirectory() as folder:
+                embedded = provgraph.connect(f"sqlite:///{folder}/bench.sqlite")
+                print("  embedded ...", flush=True)
+                results.append((size, shape, "SQLite", measure(embedded, events, shape,
+                                                               reference, None)))
+                embedded.close()
+            if uri:
+                graph = provgraph.connect(uri)
+                wipe(graph)
+                print("  neo4j ...", flush=True)
+                driver: Any = graph.store._driver  # type: ignore[attr-defined]
+                results.append((size, shape, "Neo4j", measure(graph, events, shape,
+                                                              reference, driver)))
+                wipe(graph)
+                graph.close()
+            print(render(results[-2:] if uri else results[-1:]), flush=True)
+    finally:
+        stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report = (f"# provgraph benchmarks\n\n{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC — "
+              f"`python bench/run.py{' --quick' if args.quick else ''}`\n\n"
+              f"Machine: {machine()}\n\n{render(results)}\n\n"
+              f"Peak resident memory of the benchmark process: {peak:,.0f} MiB "
+              "(it also holds the generated events and the networkx graph).\n")
+    if not args.quick:
+        Path(args.output).write_text(report)
+        print(f"wrote {args.output}")
+    else:
+        print(report)
+
+
+def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
+    columns = [
+        "nodes", "relations", "store", "ingest rel/s", "ancestry leaf p50/p95 ms",
+        "ancestry deep p50/p95 ms (median nodes)", "networkx deep p50 ms", "÷ networkx",
+        "per-hop driver deep p50 ms", "per-hop ÷ provgraph",
+        "impact popular base ms (nodes)", "networkx ms", "impact shard p50/p95 ms", "why() ms",
+    ]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for _, shape, store, r in results:
+        leaf, deep, nxd = r["anc_leaf"], r["anc_deep"], r["nx_deep"]
+        hop = r.get("per_hop_deep")
+        cells = [
+            f"{shape.nodes:,}", f"{shape.relations:,}", store, f"{r['ingest_rel_s']:,.0f}",
+            f"{ms(leaf[0])} / {ms(leaf[1])}",
+            f"{ms(deep[0])} / {ms(deep[1])} ({r['anc_deep_size']:,.0f})",
+            ms(nxd[0]), f"{deep[0] / max(nxd[0], 1e-6):.1f}",
+            ms(hop[0]) if hop else "—", f"{hop[0] / deep[0]:.1f}" if hop else "—",
+            f"{ms(r['impact_popular_ms'])} ({r['impact_popular_size']:,})",
+            ms(r["nx_impact_popular_ms"]),
+            f"{ms(r['impact_shard'][0])} / {ms(r['impact_shard'][1])}", ms(r["why_ms"]),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+// impact_within: every node that depends on $root within $max_depth hops, with its shortest
+// hop count (ANY SHORTEST). The mirror of ancestry_within.cypher: the same edges, walked
+// backwards.
+// Parameters: $root, $relations [string], $as_of (µs; 4611686018427387904 = now),
+//             $max_depth (integer or null).
+MATCH (root:PGNode {id: $root})
+MATCH p = ANY SHORTEST (n)(
+    (a:PGNode)-[r]->(b:PGNode)
+    WHERE type(r) IN $relations AND r.follow AND NOT r.retracted
+      AND r.recorded_at <= $as_of AND r.superseded_at > $as_of
+      AND (size(a.opaque_from) = 0
+           OR NOT any(i IN range(0, size(a.opaque_from) - 1)
+                      WHERE a.opaque_from[i] <= $as_of AND a.opaque_to[i] > $as_of))
+  )+(root)
+WITH n, length(p) AS depth
+WHERE $max_depth IS NULL OR depth <= $max_depth
+RETURN n.id AS id, depth
+ORDER BY depth, id
