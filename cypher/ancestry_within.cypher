@@ -14,9 +14,9 @@ MATCH p = ANY SHORTEST (root)(
     (a:PGNode)-[r]->(b:PGNode)
     WHERE type(r) IN $relations AND r.follow AND NOT r.retracted
       AND r.recorded_at <= $as_of AND r.superseded_at > $as_of
-      AND (size(a.opaque_from) = 0
-           OR NOT any(i IN range(0, size(a.opaque_from) - 1)
-                      WHERE a.opaque_from[i] <= $as_of AND a.opaque_to[i] > $as_of))
+      AND (size(r.src_opaque_from) = 0
+           OR NOT any(i IN range(0, size(r.src_opaque_from) - 1)
+                      WHERE r.src_opaque_from[i] <= $as_of AND r.src_opaque_to[i] > $as_of))
   )+(n)
 WITH n, length(p) AS depth
 WHERE $max_depth IS NULL OR depth <= $max_depth

@@ -21,6 +21,7 @@ CALL (a, b, row, k) {
 CREATE (a)-[r:$(row.relation)]->(b)
 SET r.key = row.key, r.version = k.version + 1, r.role = row.role,
     r.follow = row.follow, r.data = row.data, r.digest = row.digest,
-    r.recorded_at = $t, r.superseded_at = $forever, r.retracted = false
+    r.recorded_at = $t, r.superseded_at = $forever, r.retracted = false,
+    r.src_opaque_from = a.opaque_from, r.src_opaque_to = a.opaque_to
 SET k.version = k.version + 1, k.digest = row.digest, k.retracted = false
 RETURN count(r) AS written
