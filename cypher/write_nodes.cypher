@@ -14,7 +14,6 @@ WITH n, row
 OPTIONAL MATCH (cur:PGNodeVersion {id: row.id, superseded_at: $forever})
 WITH n, row, cur
 WHERE cur IS NULL OR cur.digest <> row.digest OR cur.retracted
-WITH n, row, cur, n.opaque_from AS old_from, n.opaque_to AS old_to
 SET cur.superseded_at = $t
 SET n.opaque_to = CASE
       WHEN size(n.opaque_to) > 0 AND n.opaque_to[-1] = $forever
@@ -22,12 +21,12 @@ SET n.opaque_to = CASE
 SET n.opaque_from = CASE WHEN row.opaque THEN n.opaque_from + [$t] ELSE n.opaque_from END,
     n.opaque_to = CASE WHEN row.opaque THEN n.opaque_to + [$forever] ELSE n.opaque_to END,
     n.type = row.type, n.opaque = row.opaque
-WITH n, row, cur, old_from, old_to
+WITH n, row, cur
 // Relationships carry their source's opaque intervals, so walks test relationships only
-// (which Neo4j runs as a pruning breadth-first search); refresh them when they change.
-CALL (n, old_from, old_to) {
-  WITH n, old_from, old_to
-  WHERE n.opaque_from <> old_from OR n.opaque_to <> old_to
+// (which Neo4j runs as a pruning breadth-first search); refresh them when they may change.
+CALL (n, row, cur) {
+  WITH n, row, cur
+  WHERE row.opaque OR coalesce(cur.opaque, false)
   MATCH (n)-[r]->()
   SET r.src_opaque_from = n.opaque_from, r.src_opaque_to = n.opaque_to
 }

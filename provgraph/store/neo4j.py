@@ -179,21 +179,22 @@ class Neo4jStore:
         """Walk from ``root`` in Cypher (``ancestry.cypher`` / ``impact.cypher``)."""
         name = "ancestry" if direction == "down" else "impact"
         params = {"root": root, "relations": sorted(relations), "as_of": as_of}
-        depths = {root: 0}
+        nodes = {root}
         if max_depth is None:
-            # Plain reachability runs as a pruning search; depths come from the edges above.
-            depths.update((r["id"], 1) for r in self._query(name, **params))
+            # One query: the pruning search and the edges around what it reached.
+            records = self._query(name, **params)
         else:
+            depths = {root: 0}
             for record in self._query(f"{name}_within", max_depth=max_depth, **params):
                 depths.setdefault(record["id"], record["depth"])
-        expand = [n for n, d in depths.items() if max_depth is None or d < max_depth]
-        edges = self._query(f"{name}_edges", ids=expand, **{k: params[k] for k in
-                                                             ("relations", "as_of")})
-        return Traversal(
-            root=root, nodes=set(depths),
-            edges=sorted((StoredRelation.from_row(*r.values()) for r in edges),
-                         key=lambda e: e.key),
-        )
+            nodes.update(depths)
+            expand = [n for n, d in depths.items() if d < max_depth]
+            records = self._query(f"{name}_edges", ids=expand, **{
+                k: params[k] for k in ("relations", "as_of")})
+        edges = sorted((StoredRelation.from_row(*r.values()) for r in records),
+                       key=lambda e: e.key)
+        nodes.update(e.target if direction == "down" else e.source for e in edges)
+        return Traversal(root=root, nodes=nodes, edges=edges)
 
     def close(self) -> None:
         """Close the driver."""
