@@ -350,7 +350,7 @@ def read_native(path: Path) -> list[Any]:
 @main.command("import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["native"]), default="native",
+@click.option("--format", "fmt", type=click.Choice(["native", "prov-json"]), default="native",
               show_default=True, help="What the files hold.")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
               help="Events per transaction.")
@@ -366,6 +366,12 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, batch_size: i
     """
     with _graph(ctx) as graph:
         for path in files:
+            if fmt == "prov-json":
+                result = graph.import_prov(path)
+                click.echo(f"{path}: {result.node_versions} node and"
+                           f" {result.relation_versions} relation versions written"
+                           f" ({result.skipped_events} already imported)")
+                continue
             events = read_native(path)
             show_bar = not quiet and len(events) >= 5 * batch_size and sys.stderr.isatty()
             with click.progressbar(length=len(events), label=f"importing {path.name}",
@@ -376,6 +382,27 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, batch_size: i
                 f" present; {result.node_versions} node and {result.relation_versions}"
                 " relation versions written"
             )
+
+
+@main.command()
+@click.argument("node_id", metavar="[ID]", required=False)
+@click.option("--format", "fmt", type=click.Choice(["prov-json"]), default="prov-json",
+              show_default=True, help="Output format (PROV-N, PROV-XML and Turtle: not yet).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+@_as_of
+@click.pass_context
+def export(ctx: click.Context, node_id: str | None, fmt: str, output: Path | None,
+           as_of: str | None) -> None:
+    """Export ID's ancestry (or the whole graph) as W3C PROV-JSON, with provgraph's meanings
+    in the pg namespace (https://w3id.org/provgraph/ns#)."""
+    with _graph(ctx) as graph:
+        text = graph.export_prov(node_id, as_of=as_of)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text)
 
 
 @main.command()

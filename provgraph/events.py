@@ -160,7 +160,7 @@ def node_row(node: Node) -> NodeRow:
     """The row of a node: the JSON both backends keep beside the indexed columns (kind, type,
     opaque) and a digest of all of it; equal digests mean the same version."""
     data: dict[str, Any] = {"attributes": node.attributes}
-    for name in ("opaque_reason", "started_at", "ended_at"):
+    for name in ("opaque_reason", "started_at", "ended_at", "prov"):
         if getattr(node, name) is not None:
             data[name] = getattr(node, name)
     text = _json(data)
@@ -174,7 +174,7 @@ def relation_row(relation: Relation) -> RelationRow:
         data["copies"] = relation.copies
     if relation.alternative:
         data["alternative"] = True
-    for name in ("granularity", "plan", "time", "id"):
+    for name in ("granularity", "plan", "time", "id", "prov"):
         if getattr(relation, name) is not None:
             data[name] = getattr(relation, name)
     text = _json(data)

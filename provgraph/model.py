@@ -50,6 +50,10 @@ class RelationName(str, Enum):
     WAS_ASSOCIATED_WITH = "wasAssociatedWith"
     WAS_ATTRIBUTED_TO = "wasAttributedTo"
     ACTED_ON_BEHALF_OF = "actedOnBehalfOf"
+    WAS_STARTED_BY = "wasStartedBy"
+    WAS_ENDED_BY = "wasEndedBy"
+    WAS_INFLUENCED_BY = "wasInfluencedBy"
+    MENTION_OF = "mentionOf"
 
 
 #: Edges a thing depends on: what ancestry and impact follow (design.md §2, the "yes" rows).
@@ -73,7 +77,7 @@ RESPONSIBILITY_RELATIONS: frozenset[RelationName] = frozenset(
 )
 
 #: Which node kinds each relation connects (from-kind, to-kind); ``None`` allows any.
-RELATION_KINDS: dict[RelationName, tuple[Kind, Kind]] = {
+RELATION_KINDS: dict[RelationName, tuple[Kind | None, Kind | None]] = {
     RelationName.USED: (Kind.ACTIVITY, Kind.ENTITY),
     RelationName.WAS_GENERATED_BY: (Kind.ENTITY, Kind.ACTIVITY),
     RelationName.WAS_DERIVED_FROM: (Kind.ENTITY, Kind.ENTITY),
@@ -85,6 +89,10 @@ RELATION_KINDS: dict[RelationName, tuple[Kind, Kind]] = {
     RelationName.WAS_ASSOCIATED_WITH: (Kind.ACTIVITY, Kind.AGENT),
     RelationName.WAS_ATTRIBUTED_TO: (Kind.ENTITY, Kind.AGENT),
     RelationName.ACTED_ON_BEHALF_OF: (Kind.AGENT, Kind.AGENT),
+    RelationName.WAS_STARTED_BY: (Kind.ACTIVITY, Kind.ENTITY),
+    RelationName.WAS_ENDED_BY: (Kind.ACTIVITY, Kind.ENTITY),
+    RelationName.WAS_INFLUENCED_BY: (None, None),
+    RelationName.MENTION_OF: (Kind.ENTITY, Kind.ENTITY),
 }
 
 ENTITY_TYPES = frozenset([
@@ -138,6 +146,9 @@ class Node(_Record):
     opaque_reason: str | None = None
     started_at: str | None = None
     ended_at: str | None = None
+    #: The PROV-JSON records this node was imported from, kept verbatim for a lossless
+    #: export (record type, bundle, attributes, prefixes); None for native nodes.
+    prov: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Node:
@@ -173,6 +184,8 @@ class Relation(_Record):
     alternative: bool = False
     plan: str | None = None
     time: str | None = None
+    #: The PROV-JSON records this relation was imported from, kept verbatim; None if native.
+    prov: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Relation:

@@ -7,7 +7,7 @@ is written once above it in :mod:`provgraph.queries`, so a backend only moves da
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, Protocol
@@ -67,6 +67,11 @@ class StoredNode:
         """When an activity ended."""
         return self._rest.get("ended_at")
 
+    @property
+    def prov(self) -> dict[str, Any] | None:
+        """The PROV-JSON records the node was imported from, if any."""
+        return self._rest.get("prov")
+
 
 @dataclass(frozen=True)
 class StoredRelation:
@@ -85,6 +90,7 @@ class StoredRelation:
     time: str | None
     explicit_id: str | None
     recorded_at: int
+    prov: dict[str, Any] | None = None
 
     @classmethod
     def from_row(
@@ -98,7 +104,7 @@ class StoredRelation:
             attributes=rest.get("attributes", {}), copies=rest.get("copies", {}),
             granularity=rest.get("granularity"), alternative=bool(rest.get("alternative")),
             plan=rest.get("plan"), time=rest.get("time"), explicit_id=rest.get("id"),
-            recorded_at=int(recorded_at),
+            recorded_at=int(recorded_at), prov=rest.get("prov"),
         )
 
     @property
@@ -151,6 +157,10 @@ class Store(Protocol):
 
     def history(self, id: str) -> list[StoredNode]:
         """Every version of node ``id`` ever recorded, retractions included, oldest first."""
+        ...
+
+    def ids(self, as_of: int) -> Iterator[str]:
+        """The id of every node valid at ``as_of``, sorted (for a full export)."""
         ...
 
     def traverse(

@@ -7,7 +7,7 @@ always parameters. Writes are ``UNWIND $rows ...`` batches, one transaction a ba
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -171,6 +171,10 @@ class Neo4jStore:
     def history(self, id: str) -> list[StoredNode]:
         """Every version of ``id``, retractions included, oldest first."""
         return [StoredNode.from_row(*r.values()) for r in self._query("node_history", id=id)]
+
+    def ids(self, as_of: int) -> Iterator[str]:
+        """The id of every node visible at ``as_of``, sorted."""
+        return iter([r["id"] for r in self._query("node_ids", as_of=as_of)])
 
     def traverse(
         self, root: str, direction: Direction, relations: frozenset[str],

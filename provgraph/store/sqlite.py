@@ -324,6 +324,13 @@ class SQLiteStore:
         )
         return [StoredNode.from_row(*row) for row in rows]
 
+    def ids(self, as_of: int) -> Iterator[str]:
+        """The id of every node visible at ``as_of``, sorted."""
+        rows = self._read(
+            f"SELECT id FROM node_versions n WHERE {_VISIBLE.format(a='n')} ORDER BY id",
+            {"t": as_of})
+        return iter([row[0] for row in rows])
+
     def traverse(
         self, root: str, direction: Direction, relations: frozenset[str],
         max_depth: int | None, as_of: int,
