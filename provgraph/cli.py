@@ -350,8 +350,9 @@ def read_native(path: Path) -> list[Any]:
 @main.command("import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["native", "prov-json"]), default="native",
-              show_default=True, help="What the files hold.")
+@click.option("--format", "fmt", type=click.Choice(["native", "prov-json", "openlineage"]),
+              default="native", show_default=True,
+              help="What the files hold (openlineage: RunEvents, JSON or JSON Lines).")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
               help="Events per transaction.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -373,6 +374,11 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, batch_size: i
                            f" ({result.skipped_events} already imported)")
                 continue
             events = read_native(path)
+            if fmt == "openlineage":
+                result = graph.ingest_openlineage(events)
+                click.echo(f"{path}: {result.events} OpenLineage events imported,"
+                           f" {result.skipped_events} already present")
+                continue
             show_bar = not quiet and len(events) >= 5 * batch_size and sys.stderr.isatty()
             with click.progressbar(length=len(events), label=f"importing {path.name}",
                                    file=sys.stderr, hidden=not show_bar) as bar:
@@ -439,6 +445,28 @@ def demo(ctx: click.Context) -> None:
         click.echo("")
         click.echo("Try: provgraph reproduce S1-int8   provgraph diff model:acme-7b-code"
                    " model:acme-7b-med   provgraph show M1")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to bind (loopback unless told otherwise).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--token", envvar="PROVGRAPH_TOKEN", metavar="T",
+              help="Bearer token every request must carry (default $PROVGRAPH_TOKEN).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
+    """Serve the HTTP API: OpenLineage-compatible POST /api/v1/lineage, native ingest and
+    the queries (OpenAPI schema at /openapi.json)."""
+    try:
+        from provgraph.server import serve as run
+    except ImportError as e:
+        raise ProvgraphError(
+            "the server needs its extra: pip install 'provgraph[server]'") from e
+    if not token:
+        click.echo("warning: no --token given; anyone who can reach the port can write",
+                   err=True)
+    with _graph(ctx) as graph:
+        run(graph, host, port, token)
 
 
 @main.group()

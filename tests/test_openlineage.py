@@ -1,0 +1,180 @@
+"""OpenLineage in: the real openlineage-python client over HTTP (a real uvicorn server on
+loopback) and through its FileTransport; run merging in any order; facets; bad events."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from openlineage.client import OpenLineageClient
+from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
+from openlineage.client.facet_v2 import column_lineage_dataset, parent_run
+from openlineage.client.transport.file import FileConfig, FileTransport
+from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
+
+import provgraph
+from provgraph.cli import main
+from provgraph.graph import Graph
+from provgraph.server import create_app
+
+TOKEN = "s3cret-token"
+PRODUCER = "https://example.com/provgraph-tests"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Graph]]:
+    graph = provgraph.connect(f"sqlite:///{tmp_path / 'ol.sqlite'}")
+    port = _free_port()
+    config = uvicorn.Config(create_app(graph, TOKEN), host="127.0.0.1", port=port,
+                            log_level="warning")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert instance.started
+    try:
+        yield f"http://127.0.0.1:{port}", graph
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)
+        graph.close()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _events(run_id: str, parent: str | None = None) -> tuple[RunEvent, RunEvent]:
+    facets: dict[str, Any] = {}
+    if parent:
+        facets["parent"] = parent_run.ParentRunFacet(
+            run=parent_run.Run(runId=parent), job=parent_run.Job(namespace="airflow",
+                                                                  name="nightly"))
+    lineage = column_lineage_dataset.ColumnLineageDatasetFacet(fields={
+        "text": column_lineage_dataset.Fields(inputFields=[
+            column_lineage_dataset.InputField(namespace="s3://raw", name="tickets",
+                                              field="body")])})
+    job = Job(namespace="training", name="finetune")
+    inputs = [InputDataset(namespace="s3://raw", name="tickets")]
+    outputs = [OutputDataset(namespace="s3://models", name="support-8b",
+                             facets={"columnLineage": lineage})]
+    start = RunEvent(eventType=RunState.START, eventTime=_now(),
+                     run=Run(runId=run_id, facets=facets), job=job, producer=PRODUCER,
+                     inputs=inputs, outputs=[])
+    complete = RunEvent(eventType=RunState.COMPLETE, eventTime=_now(),
+                        run=Run(runId=run_id, facets=facets), job=job, producer=PRODUCER,
+                        inputs=inputs, outputs=outputs)
+    return start, complete
+
+
+def test_real_client_over_http_is_answerable(server: tuple[str, Graph]) -> None:
+    url, graph = server
+    client = OpenLineageClient(transport=HttpTransport(HttpConfig(
+        url=url, auth=ApiKeyTokenProvider({"apiKey": TOKEN}))))
+    parent, run_id = str(uuid.uuid4()), str(uuid.uuid4())
+    start, complete = _events(run_id, parent=parent)
+    client.emit(complete)  # out of order on purpose
+    client.emit(start)
+    model = "openlineage:dataset/s3://models/support-8b"
+    data = "openlineage:dataset/s3://raw/tickets"
+    activity = f"openlineage:run/{run_id}"
+    ancestry = graph.ancestry(model)
+    assert {activity, data, f"openlineage:run/{parent}"} <= ancestry.ids
+    assert model in graph.impact(data).ids
+    run = graph.node(activity)
+    assert run.attributes["state"] == "COMPLETE"
+    assert run.started_at == start.eventTime and run.ended_at == complete.eventTime
+    assert graph.where(model, "column:text").chain[-1]["node"] == data
+    assert "openlineage:producer/" + PRODUCER in graph.ancestry(
+        model, include_agents=True).ids
+    # A replay changes nothing.
+    before = graph.history(activity)
+    client.emit(start)
+    assert graph.history(activity) == before
+
+
+def test_http_needs_the_token(server: tuple[str, Graph]) -> None:
+    url, _ = server
+    client = TestClient(create_app(provgraph.connect("sqlite:///:memory:"), TOKEN))
+    assert client.get("/api/v1/ancestry", params={"id": "x"}).status_code == 401
+    wrong = client.get("/api/v1/ancestry", params={"id": "x"},
+                       headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
+    assert client.get("/health").status_code == 200
+    assert url.startswith("http://127.0.0.1:")
+
+
+def test_file_transport_jsonl_imports(tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    client = OpenLineageClient(transport=FileTransport(FileConfig(log_file_path=str(log),
+                                                                  append=True)))
+    run_id = str(uuid.uuid4())
+    for event in _events(run_id):
+        client.emit(event)
+    assert len(log.read_text().strip().splitlines()) == 2
+    uri = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    result = CliRunner().invoke(main, ["--uri", uri, "import", "--format", "openlineage",
+                                       str(log)])
+    assert result.exit_code == 0, result.output
+    assert "2 OpenLineage events imported" in result.stdout
+    with provgraph.connect(uri) as graph:
+        assert graph.node(f"openlineage:run/{run_id}").attributes["state"] == "COMPLETE"
+
+
+def test_unknown_facets_are_kept_and_bad_events_refused() -> None:
+    graph = provgraph.connect("sqlite:///:memory:")
+    client = TestClient(create_app(graph))
+    event = {
+        "eventType": "START", "eventTime": _now(), "producer": PRODUCER,
+        "run": {"runId": str(uuid.uuid4()),
+                "facets": {"acme_gpu": {"_producer": PRODUCER, "count": 8}}},
+        "job": {"namespace": "training", "name": "sft"}, "inputs": [], "outputs": []}
+    assert client.post("/api/v1/lineage", json=event).status_code == 201
+    node = graph.node(f"openlineage:run/{event['run']['runId']}")
+    assert json.loads(node.attributes["facet:acme_gpu"])["count"] == 8
+    bad = dict(event, run={"facets": {}})
+    response = client.post("/api/v1/lineage", json=bad)
+    assert response.status_code == 400
+    assert response.json()["detail"] == "OpenLineage event: field run.runId: Field required"
+    assert client.post("/api/v1/lineage", content=b"{nope",
+                       headers={"content-type": "application/json"}).status_code == 422
+
+
+def test_query_endpoints_mirror_the_cli() -> None:
+    graph = provgraph.connect("sqlite:///:memory:")
+    client = TestClient(create_app(graph, TOKEN), headers={"Authorization": f"Bearer {TOKEN}"})
+    assert client.post("/api/v1/events", json=provgraph.demo.reference_events()).status_code \
+        == 200
+    assert client.get("/api/v1/ancestry", params={"id": "S1-int8"}).json() == \
+        graph.ancestry("S1-int8").to_dict()
+    assert client.get("/api/v1/impact", params={"id": "s2"}).json()["nodes"][0]["id"] == "raw@1"
+    assert client.get("/api/v1/why", params={"id": "S1-int8"}).json()["witnesses"] == [
+        ["B", "repo@abc", "s1", "s3"]]
+    assert client.get("/api/v1/where", params={"id": "S1-int8", "attribute": "tokenizer"}
+                      ).json()["origin"] == "B"
+    assert client.get("/api/v1/ancestry", params={"id": "nope"}).status_code == 404
+    assert client.get("/api/v1/audit", params={"id": "M1", "format": "html"}
+                      ).text.startswith("<!DOCTYPE html>")
+    bad = client.post("/api/v1/events", json={"id": "x", "nodes": [{"id": "a", "kind": "z"}]})
+    assert bad.status_code == 400 and "field nodes.0.kind" in bad.json()["detail"]
+    schema = client.get("/openapi.json").json()
+    assert "/api/v1/lineage" in schema["paths"] and "/api/v1/why" in schema["paths"]
