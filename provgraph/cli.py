@@ -348,23 +348,36 @@ def read_native(path: Path) -> list[Any]:
 
 
 @main.command("import")
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["native", "prov-json", "openlineage"]),
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt",
+              type=click.Choice(["native", "prov-json", "openlineage", "mlflow"]),
               default="native", show_default=True,
-              help="What the files hold (openlineage: RunEvents, JSON or JSON Lines).")
+              help="What the files hold (openlineage: RunEvents, JSON or JSON Lines; mlflow:"
+              " no files, read --tracking-uri).")
+@click.option("--tracking-uri", metavar="URI",
+              help="MLflow tracking store to import from (with --format mlflow).")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
               help="Events per transaction.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
-def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, batch_size: int,
-            quiet: bool) -> None:
+def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri: str | None,
+            batch_size: int, quiet: bool) -> None:
     """Import lineage events from FILES (JSON, a JSON list, or JSON Lines).
 
     Every file is validated whole before anything is written: a bad event is named with its
     field and nothing of its file is stored. Events already imported are skipped, so an
     interrupted import can simply be run again.
     """
+    if fmt == "mlflow":
+        if not tracking_uri or files:
+            raise click.UsageError("--format mlflow reads --tracking-uri URI, not files")
+        with _graph(ctx) as graph:
+            result = graph.import_mlflow(tracking_uri)
+        click.echo(f"{tracking_uri}: {result.events} MLflow records imported,"
+                   f" {result.skipped_events} already present")
+        return
+    if not files:
+        raise click.UsageError("give at least one FILE to import")
     with _graph(ctx) as graph:
         for path in files:
             if fmt == "prov-json":

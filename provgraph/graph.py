@@ -368,3 +368,11 @@ class Graph:
                         refs.add(f"openlineage:dataset/{source.get('namespace')}/"
                                  f"{source.get('name')}")
         return refs
+
+    def import_mlflow(self, tracking_uri: str,
+                      experiment_ids: Iterable[str] | None = None) -> IngestResult:
+        """Import runs, dataset inputs, logged models and registered model versions from an
+        MLflow tracking store (needs the ``mlflow`` extra). Re-importing changes nothing."""
+        from provgraph.mlflow_import import mlflow_events
+
+        return self.ingest(mlflow_events(tracking_uri, experiment_ids))
