@@ -350,10 +350,12 @@ def read_native(path: Path) -> list[Any]:
 @main.command("import")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt",
-              type=click.Choice(["native", "prov-json", "openlineage", "mlflow"]),
+              type=click.Choice(["native", "prov-json", "openlineage", "mlflow", "hf"]),
               default="native", show_default=True,
-              help="What the files hold (openlineage: RunEvents, JSON or JSON Lines; mlflow:"
-              " no files, read --tracking-uri).")
+              help="What the files hold (openlineage: RunEvents, JSON or JSON Lines; hf: a"
+              " model card README.md; mlflow: no files, read --tracking-uri).")
+@click.option("--repo-id", metavar="ORG/NAME",
+              help="The Hub repository a model card (--format hf) describes.")
 @click.option("--tracking-uri", metavar="URI",
               help="MLflow tracking store to import from (with --format mlflow).")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
@@ -361,7 +363,7 @@ def read_native(path: Path) -> list[Any]:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
 def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri: str | None,
-            batch_size: int, quiet: bool) -> None:
+            repo_id: str | None, batch_size: int, quiet: bool) -> None:
     """Import lineage events from FILES (JSON, a JSON list, or JSON Lines).
 
     Every file is validated whole before anything is written: a bad event is named with its
@@ -380,6 +382,13 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri:
         raise click.UsageError("give at least one FILE to import")
     with _graph(ctx) as graph:
         for path in files:
+            if fmt == "hf":
+                if not repo_id:
+                    raise click.UsageError("--format hf needs --repo-id ORG/NAME")
+                result = graph.import_hf_card(path.read_text(encoding="utf-8"), repo_id)
+                click.echo(f"{path}: model card of {repo_id} imported"
+                           f" ({result.node_versions} node versions written)")
+                continue
             if fmt == "prov-json":
                 result = graph.import_prov(path)
                 click.echo(f"{path}: {result.node_versions} node and"

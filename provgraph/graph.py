@@ -376,3 +376,22 @@ class Graph:
         from provgraph.mlflow_import import mlflow_events
 
         return self.ingest(mlflow_events(tracking_uri, experiment_ids))
+
+    def import_hf_card(self, card: str, repo_id: str, files: Iterable[str] = ()
+                       ) -> IngestResult:
+        """Import a Hugging Face model card (its README text) of repository ``repo_id``:
+        base models, the relation to them (given or inferred as the Hub does, from the card
+        and the repository's ``files`` if known), datasets and license. Needs the ``hf``
+        extra. Raises InvalidEventError (nothing written) on a malformed card."""
+        from provgraph.hf_cards import card_events, front_matter
+
+        meta = front_matter(card)
+        mentioned = [f"hf:{b}" for b in _as_list(meta.get("base_model"))]
+        mentioned += [f"hf:datasets/{d}" for d in _as_list(meta.get("datasets"))]
+        known = set(self.store.nodes(mentioned, NOW))
+        return self.ingest(card_events(card, repo_id, files, known))
+
+
+def _as_list(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value] if value is not None else []
+    return [v for v in values if isinstance(v, str)]

@@ -1,0 +1,124 @@
+"""Hugging Face model cards: base models, relations (given or inferred), datasets, license."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import provgraph
+from provgraph import InvalidEventError
+from provgraph.cli import main
+
+BASE_CARD = """---
+license: llama3.1
+library_name: transformers
+pipeline_tag: text-generation
+---
+# Llama 3.1 8B
+"""
+
+FINETUNE_CARD = """---
+license: llama3.1
+base_model: meta-llama/Llama-3.1-8B
+datasets:
+- acme/support-tickets
+- acme/faq
+language: [en, de]
+---
+# acme/support-8b
+Fine-tuned on our support tickets.
+"""
+
+GGUF_CARD = """---
+base_model: acme/support-8b
+tags:
+- gguf
+- 4-bit
+license: apache-2.0
+---
+Quantized with llama.cpp.
+"""
+
+ADAPTER_CARD = """---
+base_model: meta-llama/Llama-3.1-8B
+library_name: peft
+license: llama3.1
+---
+"""
+
+MERGE_CARD = """---
+base_model:
+- acme/support-8b
+- acme/code-8b
+tags: [mergekit, merge]
+---
+"""
+
+
+@pytest.fixture
+def hub() -> provgraph.Graph:
+    g = provgraph.connect("sqlite:///:memory:")
+    g.import_hf_card(BASE_CARD, "meta-llama/Llama-3.1-8B")
+    g.import_hf_card(FINETUNE_CARD, "acme/support-8b")
+    return g
+
+
+def test_finetune_card(hub: provgraph.Graph) -> None:
+    ancestry = hub.ancestry("hf:acme/support-8b")
+    assert ancestry.ids == {"hf:acme/support-8b#finetune", "hf:meta-llama/Llama-3.1-8B",
+                            "hf:datasets/acme/support-tickets", "hf:datasets/acme/faq"}
+    assert hub.node("hf:acme/support-8b#finetune").type == "FineTuning"
+    assert hub.node("hf:acme/support-8b").attributes["language"] == ["en", "de"]
+    # The base model's own card was not overwritten by the mention.
+    assert hub.node("hf:meta-llama/Llama-3.1-8B").attributes["library_name"] == "transformers"
+    where = hub.where("hf:acme/support-8b", "license")
+    assert where.origin == "hf:meta-llama/Llama-3.1-8B" and where.conflicts == []
+
+
+def test_inferred_relations(hub: provgraph.Graph) -> None:
+    hub.import_hf_card(GGUF_CARD, "acme/support-8b-GGUF")
+    hub.import_hf_card(ADAPTER_CARD, "acme/support-lora")
+    hub.import_hf_card(MERGE_CARD, "acme/support-code-merge")
+    assert hub.node("hf:acme/support-8b-GGUF#quantized").type == "Quantization"
+    assert hub.node("hf:acme/support-lora").type == "Adapter"
+    assert hub.node("hf:acme/support-code-merge#merge").type == "Merge"
+    # A quantization that declares another license than its base: where() says so.
+    conflicts = hub.where("hf:acme/support-8b-GGUF", "license").conflicts
+    assert conflicts[0]["value"] == "apache-2.0" and conflicts[0]["source_value"] == "llama3.1"
+    assert {"hf:acme/support-8b-GGUF", "hf:acme/support-code-merge"} <= hub.impact(
+        "hf:acme/support-8b").ids
+
+
+def test_explicit_relation_wins() -> None:
+    g = provgraph.connect("sqlite:///:memory:")
+    card = GGUF_CARD.replace("license:", "base_model_relation: finetune\nlicense:")
+    g.import_hf_card(card, "acme/not-really-quantized")
+    assert g.node("hf:acme/not-really-quantized#finetune").type == "FineTuning"
+
+
+@pytest.mark.parametrize(("card", "message"), [
+    ("# no metadata", "no YAML metadata block"),
+    ("---\nbase_model: [unclosed\n---\n", "invalid YAML metadata"),
+    ("---\nbase_model_relation: distilled\nbase_model: x/y\n---\n",
+     "field base_model_relation: 'distilled' is not one of"),
+    ("---\nbase_model: 42\n---\n", "field base_model: expected a name"),
+])
+def test_bad_cards_are_refused_and_write_nothing(card: str, message: str) -> None:
+    g = provgraph.connect("sqlite:///:memory:")
+    with pytest.raises(InvalidEventError, match=message):
+        g.import_hf_card(card, "acme/bad")
+    assert list(g.store.ids(2**62)) == []
+
+
+def test_cli_imports_a_card(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(FINETUNE_CARD)
+    uri = f"sqlite:///{tmp_path / 'hf.sqlite'}"
+    result = CliRunner().invoke(main, ["--uri", uri, "import", "--format", "hf",
+                                       "--repo-id", "acme/support-8b", str(readme)])
+    assert result.exit_code == 0, result.output
+    assert "model card of acme/support-8b imported" in result.stdout
+    missing = CliRunner().invoke(main, ["--uri", uri, "import", "--format", "hf", str(readme)])
+    assert missing.exit_code == 2 and "--repo-id" in missing.stderr
