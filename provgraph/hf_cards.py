@@ -110,26 +110,25 @@ def card_events(card: str, repo_id: str, files: Iterable[str] = (),
                       "type": ACTIVITY_TYPES.get(step, "Training"),
                       "attributes": {"base_model_relation": step}})
         relations.append({"relation": "wasGeneratedBy", "from": model, "to": activity})
+
+        def use(node_id: str, type: str, repo: str, role: str) -> None:
+            # A bare mention must not overwrite what the repository's own card said.
+            if node_id not in known:
+                nodes.append({"id": node_id, "kind": "entity", "type": type,
+                              "attributes": {"repo_id": repo}})
+            relations.append({"relation": "used", "from": activity, "to": node_id,
+                              "role": role})
+
         for base in bases:
-            base_id = f"hf:{base}"
-            if base_id not in known:
-                nodes.append({"id": base_id, "kind": "entity", "type": "Model",
-                              "attributes": {"repo_id": base}})
-            relations.append({"relation": "used", "from": activity, "to": base_id,
-                              "role": BASE_ROLES[step]})
+            use(f"hf:{base}", "Model", base, BASE_ROLES[step])
             derivation: dict[str, Any] = {"relation": "wasDerivedFrom", "from": model,
-                                          "to": base_id}
+                                          "to": f"hf:{base}"}
             if step in LICENSE_COPIED:
                 derivation["copies"] = {"license": "license"}
             relations.append(derivation)
         role = "calibration_data" if step == "quantized" else "training_data"
         for dataset in datasets:
-            dataset_id = f"hf:datasets/{dataset}"
-            if dataset_id not in known:
-                nodes.append({"id": dataset_id, "kind": "entity", "type": "Dataset",
-                              "attributes": {"repo_id": dataset}})
-            relations.append({"relation": "used", "from": activity, "to": dataset_id,
-                              "role": role})
+            use(f"hf:datasets/{dataset}", "Dataset", dataset, role)
     return [{"id": f"hf-card:{repo_id}:{_fingerprint(card)}", "nodes": nodes,
              "relations": relations}]
 
