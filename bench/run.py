@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
+import json
 import os
 import platform
 import resource
@@ -20,12 +22,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
+import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import prov
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import Shape, generate  # noqa: E402
@@ -118,6 +123,22 @@ def measure(graph: provgraph.Graph, events: list[dict[str, Any]], shape: Shape,
     row["why_sources"] = len(why.witnesses[0]) if why.witnesses else 0
     if driver is not None:
         row["per_hop_deep"] = percentiles(sample(shape.deep, lambda r: per_hop(driver, r)))
+    # PROV-JSON export of the largest ancestry we sampled, against the prov library
+    # reading (building) and serializing the very same document.
+    root = max(shape.deep, key=lambda r: len(graph.ancestry(r).nodes))
+    export_s, text = timed(lambda: graph.export_prov(root))
+    tracemalloc.start()  # a second export, for memory only (tracing slows it down)
+    graph.export_prov(root)
+    row["export_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    records = sum(len(v) for k, v in json.loads(text).items() if k != "prefix")
+    row["export_records"] = records
+    row["export_rec_s"] = records / export_s
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prov_s, _ = timed(lambda: prov.read(io.StringIO(text), format="json").serialize(
+            format="json"))
+    row["prov_ratio"] = prov_s / export_s
     return row
 
 
@@ -209,6 +230,7 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
         "ancestry deep p50/p95 ms (median nodes)", "networkx deep p50 ms", "÷ networkx",
         "per-hop driver deep p50 ms", "per-hop ÷ provgraph",
         "impact popular base ms (nodes)", "networkx ms", "impact shard p50/p95 ms", "why() ms",
+        "PROV-JSON export rec/s (records, peak MiB)", "prov library ÷ provgraph",
     ]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for _, shape, store, r in results:
@@ -223,6 +245,8 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
             f"{ms(r['impact_popular_ms'])} ({r['impact_popular_size']:,})",
             ms(r["nx_impact_popular_ms"]),
             f"{ms(r['impact_shard'][0])} / {ms(r['impact_shard'][1])}", ms(r["why_ms"]),
+            f"{r['export_rec_s']:,.0f} ({r['export_records']:,}, {r['export_peak_mib']:.0f})",
+            f"{r['prov_ratio']:.1f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

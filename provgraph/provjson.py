@@ -268,6 +268,7 @@ class _Writer:
         self.sections: dict[str | None, dict[str, dict[str, Any]]] = {}
         self.prefixes: dict[str | None, dict[str, str]] = {None: {"pg": PG}}
         self.blank = 0
+        self._names: dict[str, str] = {}
 
     def add(self, bundle: str | None, section: str, record_id: str | None,
             attributes: dict[str, Any], prefix: dict[str, str] | None = None) -> None:
@@ -288,6 +289,11 @@ class _Writer:
 
     def qname(self, name: str) -> str:
         """A provgraph id or attribute name as a qualified name whose prefix is declared."""
+        if name not in self._names:
+            self._names[name] = self._qname(name)
+        return self._names[name]
+
+    def _qname(self, name: str) -> str:
         match = _QNAME.match(name)
         declared = self.prefixes[None]
         if match and match.group(1) in declared:
@@ -390,7 +396,7 @@ def export_document(store: Store, ids: Iterable[str] | None, as_of: int) -> dict
         members = set(chunk)
         for _, node in sorted(store.nodes(chunk, as_of).items()):
             _write_node(writer, node)
-        for relation in store.relations(chunk, as_of):
+        for relation in store.relations(chunk, as_of, outgoing=True):
             if relation.source in members and (wanted is None or relation.target in wanted):
                 _write_relation(writer, relation)
     return writer.document()

@@ -151,8 +151,10 @@ class Store(Protocol):
         """The versions of ``ids`` valid at ``as_of`` (absent ids are left out)."""
         ...
 
-    def relations(self, ids: Iterable[str], as_of: int) -> list[StoredRelation]:
-        """Every relation valid at ``as_of`` with either end in ``ids``, sorted by key."""
+    def relations(self, ids: Iterable[str], as_of: int,
+                  outgoing: bool = False) -> list[StoredRelation]:
+        """Every relation valid at ``as_of`` with either end in ``ids`` (only those leaving
+        ``ids`` if ``outgoing``), sorted by key."""
         ...
 
     def history(self, id: str) -> list[StoredNode]:

@@ -163,9 +163,11 @@ class Neo4jStore:
         records = self._query("nodes_as_of", ids=sorted(set(ids)), as_of=as_of)
         return {r["id"]: StoredNode.from_row(*r.values()) for r in records}
 
-    def relations(self, ids: Iterable[str], as_of: int) -> list[StoredRelation]:
-        """Relations visible at ``as_of`` with either end in ``ids``, sorted by key."""
-        records = self._query("relations_of", ids=sorted(set(ids)), as_of=as_of)
+    def relations(self, ids: Iterable[str], as_of: int,
+                  outgoing: bool = False) -> list[StoredRelation]:
+        """Relations visible at ``as_of`` touching ``ids`` (leaving them if ``outgoing``)."""
+        name = "relations_from" if outgoing else "relations_of"
+        records = self._query(name, ids=sorted(set(ids)), as_of=as_of)
         return [StoredRelation.from_row(*r.values()) for r in records]
 
     def history(self, id: str) -> list[StoredNode]:

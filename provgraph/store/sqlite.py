@@ -303,13 +303,16 @@ class SQLiteStore:
         )
         return {row[0]: StoredNode.from_row(*row) for row in rows}
 
-    def relations(self, ids: Iterable[str], as_of: int) -> list[StoredRelation]:
-        """Relations visible at ``as_of`` with either end in ``ids``, sorted by key."""
+    def relations(self, ids: Iterable[str], as_of: int,
+                  outgoing: bool = False) -> list[StoredRelation]:
+        """Relations visible at ``as_of`` touching ``ids`` (leaving them if ``outgoing``)."""
         params = {"ids": json.dumps(sorted(set(ids))), "t": as_of}
+        ends = "r.src IN (SELECT value FROM json_each(:ids))"
+        if not outgoing:
+            ends = f"({ends} OR r.dst IN (SELECT value FROM json_each(:ids)))"
         rows = self._read(
             "SELECT r.key, r.relation, r.src, r.dst, r.role, r.data, r.recorded_at"
-            " FROM relation_versions r WHERE (r.src IN (SELECT value FROM json_each(:ids))"
-            " OR r.dst IN (SELECT value FROM json_each(:ids)))"
+            f" FROM relation_versions r WHERE {ends}"
             f" AND {_VISIBLE.format(a='r')} ORDER BY r.key",
             params,
         )
