@@ -475,8 +475,11 @@ def demo(ctx: click.Context) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--token", envvar="PROVGRAPH_TOKEN", metavar="T",
               help="Bearer token every request must carry (default $PROVGRAPH_TOKEN).")
+@click.option("--read-token", envvar="PROVGRAPH_READ_TOKEN", metavar="T",
+              help="An optional second token that may only read (queries, export).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
+def serve(ctx: click.Context, host: str, port: int, token: str | None,
+          read_token: str | None) -> None:
     """Serve the HTTP API: OpenLineage-compatible POST /api/v1/lineage, native ingest and
     the queries (OpenAPI schema at /openapi.json)."""
     try:
@@ -488,7 +491,7 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
         click.echo("warning: no --token given; anyone who can reach the port can write",
                    err=True)
     with _graph(ctx) as graph:
-        run(graph, host, port, token)
+        run(graph, host, port, token, read_token)
 
 
 @main.group()

@@ -9,6 +9,7 @@ at ``/openapi.json``; interactive docs at ``/docs``.
 from __future__ import annotations
 
 import hmac
+import json
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
@@ -27,24 +28,120 @@ from provgraph.graph import Graph
 
 _bearer = HTTPBearer(auto_error=False)
 
+#: Requests larger than this are refused with 413 before they are parsed.
+MAX_BODY_BYTES = 10 * 2**20
+#: JSON nested deeper than this is refused with 400 (no event needs it; parsers choke).
+MAX_JSON_DEPTH = 64
 
-def create_app(graph: Graph, token: str | None = None) -> FastAPI:
-    """The FastAPI application serving ``graph``; ``token`` (if set) guards every endpoint."""
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (strings are skipped).
+
+    >>> json_depth(b'{"a": [1, {"b": "[[["}]}')
+    3
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
+class BodyLimits:
+    """ASGI middleware: 413 above MAX_BODY_BYTES, 400 for JSON nested beyond MAX_JSON_DEPTH."""
+
+    def __init__(self, app: Any, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Check a request's body, then hand it on (replayed) to the application."""
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _reply(send, 413, f"request body over {self.max_bytes} bytes")
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                await _reply(send, 413, f"request body over {self.max_bytes} bytes")
+                return
+        if json_depth(body) > MAX_JSON_DEPTH:
+            await _reply(send, 400, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            return
+        sent = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                message: dict[str, Any] = await receive()
+                return message
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _reply(send: Any, status: int, detail: str) -> None:
+    payload = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def create_app(graph: Graph, token: str | None = None,
+               read_token: str | None = None) -> FastAPI:
+    """The FastAPI application serving ``graph``. ``token`` (if set) is needed for every
+    endpoint; ``read_token`` (optional) opens the read endpoints only."""
     app = FastAPI(title="provgraph", version=__version__,
                   description="Model lineage as a W3C PROV graph: OpenLineage and native "
                               "ingest, ancestry, impact, why, where, diff, reproduce, audit.")
+    app.add_middleware(BodyLimits)
 
-    def authorize(credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                         Depends(_bearer)]) -> None:
-        if token is None:
+    def check(credentials: HTTPAuthorizationCredentials | None, write: bool) -> None:
+        if token is None and read_token is None:
             return
-        given = credentials.credentials if credentials else ""
-        # Constant-time: the comparison must not tell how much of a guess was right.
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(status_code=401, detail="missing or wrong bearer token",
-                                headers={"WWW-Authenticate": "Bearer"})
+        given = (credentials.credentials if credentials else "").encode()
+        # Constant-time: a comparison must not tell how much of a guess was right.
+        if token is not None and hmac.compare_digest(given, token.encode()):
+            return
+        if read_token is not None and hmac.compare_digest(given, read_token.encode()):
+            if write:
+                raise HTTPException(status_code=403, detail="this token may only read")
+            return
+        raise HTTPException(status_code=401, detail="missing or wrong bearer token",
+                            headers={"WWW-Authenticate": "Bearer"})
 
-    guarded = [Depends(authorize)]
+    def may_read(credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                        Depends(_bearer)]) -> None:
+        check(credentials, write=False)
+
+    def may_write(credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                         Depends(_bearer)]) -> None:
+        check(credentials, write=True)
+
+    guarded = [Depends(may_read)]
+    writers = [Depends(may_write)]
 
     @app.exception_handler(ProvgraphError)
     def _errors(_: Request, error: ProvgraphError) -> JSONResponse:
@@ -58,13 +155,13 @@ def create_app(graph: Graph, token: str | None = None) -> FastAPI:
         """Liveness: the server answers (the store is not queried)."""
         return {"status": "ok", "version": __version__}
 
-    @app.post("/api/v1/lineage", status_code=201, dependencies=guarded)
+    @app.post("/api/v1/lineage", status_code=201, dependencies=writers)
     def openlineage(event: Annotated[dict[str, Any] | list[dict[str, Any]],
                                      Body()]) -> dict[str, Any]:
         """Ingest an OpenLineage RunEvent (or a list of them)."""
         return graph.ingest_openlineage(event).to_dict()
 
-    @app.post("/api/v1/events", dependencies=guarded)
+    @app.post("/api/v1/events", dependencies=writers)
     def native(events: Annotated[dict[str, Any] | list[dict[str, Any]],
                                  Body()]) -> dict[str, Any]:
         """Ingest native provgraph events (one or a list), one transaction."""
@@ -124,8 +221,10 @@ def create_app(graph: Graph, token: str | None = None) -> FastAPI:
     return app
 
 
-def serve(graph: Graph, host: str, port: int, token: str | None) -> None:
+def serve(graph: Graph, host: str, port: int, token: str | None,
+          read_token: str | None = None) -> None:
     """Run the server with uvicorn until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(graph, token), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(graph, token, read_token), host=host, port=port,
+                log_level="info")

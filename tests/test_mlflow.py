@@ -27,13 +27,13 @@ def tracking_uri(tmp_path: Path) -> str:
                         name="tickets", digest="9c1e4f")
     holdout = MetaDataset(source=HTTPDatasetSource("https://example.com/holdout.csv"),
                           name="holdout", digest="77ab01")
-    with mlflow.start_run(run_name="sweep"):
-        with mlflow.start_run(run_name="sft-lr2e-5", nested=True) as run:
-            mlflow.log_params({"lr": 2e-5, "epochs": 3})
-            mlflow.log_metric("val_loss", 0.41)
-            mlflow.set_tag("team", "support")
-            mlflow.log_input(train, context="training")
-            mlflow.log_input(holdout, context="validation")
+    with mlflow.start_run(run_name="sweep"), \
+            mlflow.start_run(run_name="sft-lr2e-5", nested=True) as run:
+        mlflow.log_params({"lr": 2e-5, "epochs": 3})
+        mlflow.log_metric("val_loss", 0.41)
+        mlflow.set_tag("team", "support")
+        mlflow.log_input(train, context="training")
+        mlflow.log_input(holdout, context="validation")
     model = client.create_logged_model(experiment_id=run.info.experiment_id,
                                        name="support-8b", source_run_id=run.info.run_id)
     client.create_registered_model("support-bot")

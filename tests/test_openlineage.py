@@ -178,3 +178,34 @@ def test_query_endpoints_mirror_the_cli() -> None:
     assert bad.status_code == 400 and "field nodes.0.kind" in bad.json()["detail"]
     schema = client.get("/openapi.json").json()
     assert "/api/v1/lineage" in schema["paths"] and "/api/v1/why" in schema["paths"]
+
+
+def test_oversized_and_deeply_nested_bodies_are_refused() -> None:
+    graph = provgraph.connect("sqlite:///:memory:")
+    client = TestClient(create_app(graph))
+    huge = b'{"id": "x", "nodes": [], "pad": "' + b"a" * (11 * 2**20) + b'"}'
+    response = client.post("/api/v1/events", content=huge,
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    deep = b"[" * 5000 + b"]" * 5000
+    response = client.post("/api/v1/events", content=deep,
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["detail"] == "JSON nested deeper than 64 levels"
+    assert list(graph.store.ids(2**62)) == []
+    ok = client.post("/api/v1/events", json={"id": "e", "nodes": [
+        {"id": "a", "kind": "entity", "attributes": {"s": "[[[[{{{{" * 100}}]})
+    assert ok.status_code == 200
+
+
+def test_read_only_token_reads_but_cannot_write() -> None:
+    graph = provgraph.connect("sqlite:///:memory:")
+    client = TestClient(create_app(graph, TOKEN, read_token="reader"))
+    writer = {"Authorization": f"Bearer {TOKEN}"}
+    reader = {"Authorization": "Bearer reader"}
+    event = {"id": "e", "nodes": [{"id": "a", "kind": "entity"}]}
+    denied = client.post("/api/v1/events", json=event, headers=reader)
+    assert denied.status_code == 403 and denied.json()["detail"] == "this token may only read"
+    assert client.post("/api/v1/events", json=event, headers=writer).status_code == 200
+    assert client.get("/api/v1/ancestry", params={"id": "a"}, headers=reader).status_code == 200
+    assert client.get("/api/v1/ancestry", params={"id": "a"}).status_code == 401
