@@ -412,25 +412,67 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri:
             )
 
 
+EXPORT_FORMATS = ["prov-json", "provn", "provxml", "turtle", "dot", "mermaid"]
+
+
 @main.command()
 @click.argument("node_id", metavar="[ID]", required=False)
-@click.option("--format", "fmt", type=click.Choice(["prov-json"]), default="prov-json",
-              show_default=True, help="Output format (PROV-N, PROV-XML and Turtle: not yet).")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="prov-json",
+              show_default=True,
+              help="PROV-JSON; PROV-N, PROV-XML, PROV-O Turtle (through the prov library, extra"
+              " 'prov'); dot / mermaid pictures of ID's lineage.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout.")
+@click.option("--impact", "downstream", is_flag=True,
+              help="Draw (dot / mermaid) what depends on ID instead of its ancestry.")
 @_as_of
 @click.pass_context
 def export(ctx: click.Context, node_id: str | None, fmt: str, output: Path | None,
-           as_of: str | None) -> None:
-    """Export ID's ancestry (or the whole graph) as W3C PROV-JSON, with provgraph's meanings
-    in the pg namespace (https://w3id.org/provgraph/ns#)."""
+           downstream: bool, as_of: str | None) -> None:
+    """Export ID's ancestry (or the whole graph) as W3C PROV, with provgraph's meanings in
+    the pg namespace (https://w3id.org/provgraph/ns#), or draw it as DOT or Mermaid."""
     with _graph(ctx) as graph:
-        text = graph.export_prov(node_id, as_of=as_of)
+        if fmt in ("dot", "mermaid"):
+            if node_id is None:
+                raise click.UsageError("dot and mermaid draw one lineage: give an ID")
+            from provgraph.pictures import to_dot, to_mermaid
+
+            walk = graph.impact if downstream else graph.ancestry
+            lineage = walk(node_id, as_of=as_of, include_agents=True)
+            root = graph.node(node_id, as_of=as_of)
+            text = (to_dot if fmt == "dot" else to_mermaid)(lineage, root.kind, root.type)
+        else:
+            text = graph.export_prov(node_id, as_of=as_of)
+            if fmt != "prov-json":
+                text = convert_prov(text, fmt)
     if output:
-        output.write_text(text + "\n", encoding="utf-8")
+        output.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
         click.echo(f"wrote {output}")
     else:
-        click.echo(text)
+        click.echo(text.rstrip("\n"))
+
+
+def convert_prov(text: str, fmt: str) -> str:
+    """PROV-JSON converted by the prov library to PROV-N, PROV-XML or PROV-O Turtle."""
+    try:
+        import prov
+    except ImportError as e:
+        raise ProvgraphError("this format needs the prov extra: pip install"
+                             " 'provgraph[prov]'") from e
+    import io
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        document = prov.read(io.StringIO(text), format="json")
+        if document is None:
+            raise ProvgraphError("prov could not read the PROV-JSON export")
+        try:
+            if fmt == "turtle":
+                return str(document.serialize(format="rdf", rdf_format="turtle"))
+            return str(document.serialize(format="xml" if fmt == "provxml" else "provn"))
+        except Exception as e:  # prov's serializers raise their own errors
+            raise ProvgraphError(f"prov could not write {fmt}: {e}") from e
 
 
 @main.command()
