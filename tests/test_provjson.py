@@ -152,3 +152,16 @@ def test_cli_import_and_export(tmp_path: Path) -> None:
                                        str(bad)])
     assert result.exit_code == 1
     assert result.stderr == "Error: invalid PROV-JSON: document: entity must map ids to records\n"
+
+
+def test_native_exports_validate_against_the_prov_json_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_path = Path(prov.__file__).parent / "tests" / "schemas" / "prov-json.schema.json"
+    schema = json.loads(schema_path.read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    g = provgraph.connect("sqlite:///:memory:")
+    g.ingest(provgraph.demo.demo_events())
+    for root in (None, "S1-int8", "deploy:chat-prod"):
+        errors = sorted(str(e.message) for e in validator.iter_errors(
+            json.loads(g.export_prov(root))))
+        assert errors == [], errors[:3]
