@@ -441,6 +441,12 @@ def export(ctx: click.Context, node_id: str | None, fmt: str, output: Path | Non
             lineage = walk(node_id, as_of=as_of, include_agents=True)
             root = graph.node(node_id, as_of=as_of)
             text = (to_dot if fmt == "dot" else to_mermaid)(lineage, root.kind, root.type)
+        elif fmt == "prov-json" and output:
+            # Streamed straight to the file: memory stays flat in the graph's size.
+            with output.open("w", encoding="utf-8") as sink:
+                graph.export_prov(node_id, as_of=as_of, out=sink)
+            click.echo(f"wrote {output}")
+            return
         else:
             text = graph.export_prov(node_id, as_of=as_of)
             if fmt != "prov-json":

@@ -9,11 +9,11 @@
 
 from __future__ import annotations
 
-import json
+import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from provgraph.clock import NOW, now_us, to_us
 from provgraph.errors import InvalidEventError, NotFoundError
@@ -307,8 +307,12 @@ class Graph:
 
         return self.ingest(prov_events(load_document(source)), check_kinds=False)
 
-    def export_prov(self, root: str | None = None, as_of: AsOf = None) -> str:
+    def export_prov(self, root: str | None = None, as_of: AsOf = None,
+                    out: IO[str] | None = None) -> str:
         """PROV-JSON of ``root``'s ancestry (agents included), or of the whole graph.
+
+        With ``out`` the document is streamed to it (memory stays flat in the graph's size)
+        and ``""`` is returned; otherwise the document is returned as a string.
 
         >>> import provgraph, json
         >>> g = provgraph.connect("sqlite:///:memory:")
@@ -323,8 +327,12 @@ class Graph:
         if root is not None:
             lineage = self.ancestry(root, as_of=as_of, include_agents=True)
             ids = lineage.ids | {root}
-        return json.dumps(export_document(self.store, ids, moment), indent=2,
-                          ensure_ascii=False)
+        if out is not None:
+            export_document(self.store, ids, moment, out)
+            return ""
+        buffer = io.StringIO()
+        export_document(self.store, ids, moment, buffer)
+        return buffer.getvalue()
 
     # -- OpenLineage ----------------------------------------------------------------------
 

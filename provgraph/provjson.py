@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 from provgraph.errors import InvalidEventError
@@ -262,26 +264,41 @@ _QNAME = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):(.+)$")
 
 
 class _Writer:
-    """Collects records by bundle and section, with the prefixes they need."""
+    """Writes records as they come, spooled per bundle and section to temporary files, then
+    joins them into one PROV-JSON document: memory stays flat in the graph's size."""
 
     def __init__(self) -> None:
-        self.sections: dict[str | None, dict[str, dict[str, Any]]] = {}
+        self.spools: dict[tuple[str | None, str], tuple[IO[str], list[int]]] = {}
         self.prefixes: dict[str | None, dict[str, str]] = {None: {"pg": PG}}
         self.blank = 0
         self._names: dict[str, str] = {}
+        # PROV lets one relation id name records with different ends; they must be written
+        # together, so relation records with an explicit id wait here until the end.
+        self.named: dict[tuple[str | None, str, str], list[dict[str, Any]]] = {}
+        self.named_prefix: dict[tuple[str | None, str, str], dict[str, str]] = {}
+
+    def add_named(self, bundle: str | None, section: str, record_id: str,
+                  attributes: list[dict[str, Any]], prefix: dict[str, str]) -> None:
+        """Hold a relation record with an explicit id until :meth:`finish`."""
+        key = (bundle, section, record_id)
+        self.named.setdefault(key, []).extend(attributes)
+        self.named_prefix.setdefault(key, {}).update(prefix)
 
     def add(self, bundle: str | None, section: str, record_id: str | None,
-            attributes: dict[str, Any], prefix: dict[str, str] | None = None) -> None:
+            attributes: dict[str, Any] | list[dict[str, Any]],
+            prefix: dict[str, str] | None = None) -> None:
         if record_id is None:
             self.blank += 1
             record_id = f"_:pg{self.blank}"
-        records = self.sections.setdefault(bundle, {}).setdefault(section, {})
-        if record_id in records:
-            existing = records[record_id]
-            records[record_id] = [*(existing if isinstance(existing, list) else [existing]),
-                                  attributes]
-        else:
-            records[record_id] = attributes
+        if (bundle, section) not in self.spools:
+            fresh: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+            self.spools[(bundle, section)] = (fresh, [0])  # closed in finish()
+        spool, count = self.spools[(bundle, section)]
+        if isinstance(attributes, list) and len(attributes) == 1:
+            attributes = attributes[0]
+        spool.write(("," if count[0] else "") + "\n    " + json.dumps(record_id)
+                    + ": " + json.dumps(attributes, ensure_ascii=False))
+        count[0] += 1
         if prefix:
             target = self.prefixes.setdefault(bundle, {})
             for name, uri in prefix.items():
@@ -290,6 +307,8 @@ class _Writer:
     def qname(self, name: str) -> str:
         """A provgraph id or attribute name as a qualified name whose prefix is declared."""
         if name not in self._names:
+            if len(self._names) > 4096:  # a bounded cache keeps memory flat
+                self._names.clear()
             self._names[name] = self._qname(name)
         return self._names[name]
 
@@ -304,14 +323,38 @@ class _Writer:
         declared.setdefault("pgid", PG_ID)
         return "pgid:" + quote(name, safe=":/@+=,;!$&()*~.-_")
 
-    def document(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"prefix": self.prefixes[None]}
-        doc.update(self.sections.get(None, {}))
-        bundles = {b: {"prefix": self.prefixes.get(b, {}), **s}
-                   for b, s in self.sections.items() if b is not None}
+    def _container(self, bundle: str | None, out: IO[str], indent: str) -> None:
+        first = True
+        for (owner, section), (spool, _) in sorted(
+                self.spools.items(), key=lambda item: item[0][1]):
+            if owner != bundle:
+                continue
+            out.write(("" if first else ",") + f"\n{indent}{json.dumps(section)}: {{")
+            spool.seek(0)
+            shutil.copyfileobj(spool, out)
+            out.write(f"\n{indent}}}")
+            first = False
+        prefix = json.dumps(self.prefixes.get(bundle, {}), ensure_ascii=False)
+        out.write(("" if first else ",") + f"\n{indent}\"prefix\": {prefix}")
+
+    def finish(self, out: IO[str]) -> None:
+        """Write the document (records, then bundles, then the prefixes they need)."""
+        for (bundle, section, record_id), attributes in self.named.items():
+            self.add(bundle, section, record_id, attributes,
+                     self.named_prefix[(bundle, section, record_id)])
+        out.write("{")
+        self._container(None, out, "  ")
+        bundles = sorted({b for b, _ in self.spools if b is not None})
         if bundles:
-            doc["bundle"] = bundles
-        return doc
+            out.write(',\n  "bundle": {')
+            for number, bundle in enumerate(bundles):
+                out.write(("," if number else "") + f"\n  {json.dumps(bundle)}: {{")
+                self._container(bundle, out, "    ")
+                out.write("\n  }")
+            out.write("\n  }")
+        out.write("\n}\n")
+        for spool, _ in self.spools.values():
+            spool.close()
 
 
 def _value(value: Any) -> Any:
@@ -323,9 +366,12 @@ def _value(value: Any) -> Any:
 def _write_node(writer: _Writer, node: StoredNode) -> None:
     prov = node.prov
     if prov is not None:
+        grouped: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
         for entry in prov.get("entries", []):
-            writer.add(entry["bundle"], entry["record"], node.id, entry["attributes"],
-                       entry.get("prefix"))
+            grouped.setdefault((entry["bundle"], entry["record"]), []).append(entry)
+        for (bundle, record), entries in grouped.items():
+            prefix = {k: v for e in entries for k, v in (e.get("prefix") or {}).items()}
+            writer.add(bundle, record, node.id, [e["attributes"] for e in entries], prefix)
         for record in prov.get("records", []):
             writer.add(record["bundle"], record["record"], record.get("id"),
                        record["attributes"], record.get("prefix"))
@@ -350,9 +396,17 @@ def _write_node(writer: _Writer, node: StoredNode) -> None:
 
 def _write_relation(writer: _Writer, relation: StoredRelation) -> None:
     if relation.prov is not None:
+        grouped: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
         for entry in relation.prov.get("entries", []):
-            writer.add(entry["bundle"], relation.relation, entry.get("id"),
-                       entry["attributes"], entry.get("prefix"))
+            grouped.setdefault((entry["bundle"], entry.get("id")), []).append(entry)
+        for (bundle, record_id), entries in grouped.items():
+            prefix = {k: v for e in entries for k, v in (e.get("prefix") or {}).items()}
+            if record_id is None:  # unnamed records stay separate records
+                for entry in entries:
+                    writer.add(bundle, relation.relation, None, entry["attributes"], prefix)
+            else:
+                writer.add_named(bundle, relation.relation, record_id,
+                                 [e["attributes"] for e in entries], prefix)
         return
     source_key, target_key = ENDPOINTS[relation.relation]
     attributes: dict[str, Any] = {source_key: writer.qname(relation.source),
@@ -387,9 +441,10 @@ def _chunks(ids: Iterable[str], size: int = 500) -> Iterator[list[str]]:
         yield chunk
 
 
-def export_document(store: Store, ids: Iterable[str] | None, as_of: int) -> dict[str, Any]:
-    """The PROV-JSON document of the given nodes (every node if ``ids`` is None) and of the
-    relations between them, read from the store in chunks."""
+def export_document(store: Store, ids: Iterable[str] | None, as_of: int,
+                    out: IO[str]) -> None:
+    """Write the PROV-JSON document of the given nodes (every node if ``ids`` is None) and
+    of the relations between them to ``out``, reading the store in chunks."""
     wanted = None if ids is None else set(ids)
     writer = _Writer()
     for chunk in _chunks(sorted(wanted) if wanted is not None else store.ids(as_of)):
@@ -399,4 +454,4 @@ def export_document(store: Store, ids: Iterable[str] | None, as_of: int) -> dict
         for relation in store.relations(chunk, as_of, outgoing=True):
             if relation.source in members and (wanted is None or relation.target in wanted):
                 _write_relation(writer, relation)
-    return writer.document()
+    writer.finish(out)

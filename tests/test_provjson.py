@@ -165,3 +165,31 @@ def test_native_exports_validate_against_the_prov_json_schema() -> None:
         errors = sorted(str(e.message) for e in validator.iter_errors(
             json.loads(g.export_prov(root))))
         assert errors == [], errors[:3]
+
+
+def test_streamed_export_memory_is_flat_in_the_graph_size(tmp_path: Path) -> None:
+    import tracemalloc
+
+    def peak(chains: int) -> tuple[float, int]:
+        g = provgraph.connect(f"sqlite:///{tmp_path / f'flat{chains}.sqlite'}")
+        events = []
+        for c in range(chains):
+            b = provgraph.EventBuilder(f"chain-{c}")
+            for i in range(20):
+                b.entity(f"e{c}-{i}", "Dataset", note="x" * 50)
+                if i:
+                    b.derived(f"e{c}-{i}", f"e{c}-{i - 1}")
+            events.append(b.build())
+        g.ingest(events)
+        tracemalloc.start()
+        with open(os.devnull, "w") as sink:
+            g.export_prov(out=sink)
+        used = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return used, chains * 20
+
+    small, small_nodes = peak(50)
+    large, large_nodes = peak(1000)
+    assert large_nodes == 20 * small_nodes
+    # Twenty times the graph must not cost anywhere near twenty times the memory.
+    assert large < 3 * small, (small, large)

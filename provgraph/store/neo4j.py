@@ -175,8 +175,15 @@ class Neo4jStore:
         return [StoredNode.from_row(*r.values()) for r in self._query("node_history", id=id)]
 
     def ids(self, as_of: int) -> Iterator[str]:
-        """The id of every node visible at ``as_of``, sorted."""
-        return iter([r["id"] for r in self._query("node_ids", as_of=as_of)])
+        """The id of every node visible at ``as_of``, sorted, read page by page."""
+        after = ""
+        while True:
+            page = [r["id"] for r in self._query("node_ids", as_of=as_of, after=after,
+                                                  limit=1000)]
+            yield from page
+            if len(page) < 1000:
+                return
+            after = page[-1]
 
     def traverse(
         self, root: str, direction: Direction, relations: frozenset[str],

@@ -328,11 +328,16 @@ class SQLiteStore:
         return [StoredNode.from_row(*row) for row in rows]
 
     def ids(self, as_of: int) -> Iterator[str]:
-        """The id of every node visible at ``as_of``, sorted."""
-        rows = self._read(
-            f"SELECT id FROM node_versions n WHERE {_VISIBLE.format(a='n')} ORDER BY id",
-            {"t": as_of})
-        return iter([row[0] for row in rows])
+        """The id of every node visible at ``as_of``, sorted, read page by page."""
+        after = ""
+        while True:
+            rows = self._read(
+                f"SELECT id FROM node_versions n WHERE id > :after AND {_VISIBLE.format(a='n')}"
+                " ORDER BY id LIMIT 1000", {"t": as_of, "after": after})
+            yield from (row[0] for row in rows)
+            if len(rows) < 1000:
+                return
+            after = rows[-1][0]
 
     def traverse(
         self, root: str, direction: Direction, relations: frozenset[str],
