@@ -547,10 +547,10 @@ def neo4j() -> None:
     """Run a real Neo4j 5.26 locally without Docker (built from Maven Central)."""
 
 
-def _local(port: int, home: Path | None) -> Any:
+def _local(port: int, home: Path | None, password: str | None = None) -> Any:
     from provgraph.neo4j_local import LocalNeo4j
 
-    return LocalNeo4j(port=port, home=home)
+    return LocalNeo4j(port=port, home=home, password=password)
 
 
 _port = click.option("--port", default=7687, show_default=True, help="Bolt port on 127.0.0.1.")
@@ -561,9 +561,11 @@ _home = click.option("--home", type=click.Path(file_okay=False, path_type=Path),
 @neo4j.command("start")
 @_port
 @_home
-def neo4j_start(port: int, home: Path | None) -> None:
+@click.option("--password", envvar="NEO4J_PASSWORD", metavar="P",
+              help="Turn authentication on, user neo4j with this password (default: off).")
+def neo4j_start(port: int, home: Path | None, password: str | None) -> None:
     """Build (first time) and start Neo4j; return once Bolt answers."""
-    click.echo(_local(port, home).start())
+    click.echo(_local(port, home, password).start())
 
 
 @neo4j.command("stop")

@@ -58,6 +58,8 @@ class LocalNeo4j:
     home: Path | None = None
     heap: str = "1g"
     page_cache_mb: int = 128
+    #: With a password, authentication is on and user ``neo4j`` gets it; without, it is off.
+    password: str | None = None
 
     @property
     def uri(self) -> str:
@@ -143,6 +145,8 @@ class LocalNeo4j:
             java, f"-Xmx{self.heap}", "-Xms256m", *JVM_FLAGS, "-cp", classpath, MAIN_CLASS,
             str(self.state / "data"), str(self.port), str(self.page_cache_mb),
         ]
+        if self.password:
+            command.append(self.password)
         with open(self.log_file, "w") as log:
             process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

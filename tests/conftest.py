@@ -20,6 +20,8 @@ from provgraph.graph import Graph
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_PORT = int(os.environ.get("PROVGRAPH_TEST_NEO4J_PORT", "17687"))
+#: The local test server runs with authentication on, so wrong credentials can be tested.
+TEST_PASSWORD = "provgraph-test-pw"
 
 
 def _docker_answers() -> bool:
@@ -37,7 +39,11 @@ def neo4j_server() -> Iterator[dict[str, Any]]:
     """Connection options for a real Neo4j, for the whole session."""
     explicit = os.environ.get("PROVGRAPH_TEST_NEO4J_URI")
     if explicit:
-        yield {"uri": explicit}
+        options = {"uri": explicit}
+        if os.environ.get("NEO4J_PASSWORD"):
+            options.update(user=os.environ.get("NEO4J_USER", "neo4j"),
+                           password=os.environ["NEO4J_PASSWORD"])
+        yield options
         return
     if _docker_answers():
         from testcontainers.neo4j import Neo4jContainer  # type: ignore[import-untyped]
@@ -48,7 +54,7 @@ def neo4j_server() -> Iterator[dict[str, Any]]:
         return
     from provgraph.neo4j_local import LauncherError, LocalNeo4j
 
-    server = LocalNeo4j(port=TEST_PORT)
+    server = LocalNeo4j(port=TEST_PORT, password=TEST_PASSWORD)
     try:
         server.start()
     except LauncherError as e:
@@ -56,7 +62,7 @@ def neo4j_server() -> Iterator[dict[str, Any]]:
             pytest.fail(f"CI=true and no Neo4j could be started: {e}")
         pytest.skip(f"no Neo4j available: {e}")
     try:
-        yield {"uri": server.uri}
+        yield {"uri": server.uri, "user": "neo4j", "password": TEST_PASSWORD}
     finally:
         server.stop()
 

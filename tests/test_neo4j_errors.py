@@ -35,3 +35,17 @@ def test_cli_server_down_no_traceback_no_password() -> None:
 
 def test_redact_removes_password() -> None:
     assert redact("neo4j+s://u:p@x.databases.neo4j.io") == "neo4j+s://u@x.databases.neo4j.io"
+
+
+def test_wrong_credentials_are_one_clear_error(neo4j_server: dict[str, str]) -> None:
+    if "password" not in neo4j_server:
+        pytest.skip("this Neo4j runs without authentication")
+    with pytest.raises(provgraph.StoreUnavailableError) as raised:
+        provgraph.connect(neo4j_server["uri"], user="neo4j", password="wrong-pw")
+    message = str(raised.value)
+    assert message.startswith(f"cannot connect to Neo4j at {neo4j_server['uri']}:")
+    assert "wrong-pw" not in message and "unauthorized" in message.lower()
+    result = CliRunner().invoke(main, ["--uri", neo4j_server["uri"], "ancestry", "x"],
+                                env={"NEO4J_USER": "neo4j", "NEO4J_PASSWORD": "wrong-pw"})
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "wrong-pw" not in result.stderr and "Traceback" not in result.stderr
