@@ -157,8 +157,11 @@ def neo4j_uri(port: int) -> tuple[str, Callable[[], None]]:
 def wipe(graph: provgraph.Graph) -> None:
     store: Any = graph.store
     with store._driver.session(database=store.database) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS"
+        # Relationships first, in small transactions: detaching a node with hundreds of
+        # thousands of relationships in one transaction exceeds Neo4j's memory pool.
+        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS"
                     ).consume()
+        session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
 
 
 def machine() -> str:
@@ -179,6 +182,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10k nodes only")
     parser.add_argument("--sizes", default=None, help="comma-separated node counts")
     parser.add_argument("--no-neo4j", action="store_true")
+    parser.add_argument("--neo4j-max", type=int, default=None,
+                        help="run Neo4j only on sizes up to this many nodes")
     parser.add_argument("--output", default=str(Path(__file__).parent / "RESULTS.md"))
     args = parser.parse_args()
     sizes = ([10_000] if args.quick else
@@ -200,7 +205,7 @@ def main() -> None:
                 results.append((size, shape, "SQLite", measure(embedded, events, shape,
                                                                reference, None)))
                 embedded.close()
-            if uri:
+            if uri and (args.neo4j_max is None or size <= args.neo4j_max):
                 graph = provgraph.connect(uri)
                 wipe(graph)
                 print("  neo4j ...", flush=True)
@@ -209,12 +214,13 @@ def main() -> None:
                                                               reference, driver)))
                 wipe(graph)
                 graph.close()
-            print(render(results[-2:] if uri else results[-1:]), flush=True)
+            print(render([r for r in results if r[0] == size]), flush=True)
     finally:
         stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    command = " ".join(sys.argv[1:])
     report = (f"# provgraph benchmarks\n\n{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC — "
-              f"`python bench/run.py{' --quick' if args.quick else ''}`\n\n"
+              f"`python bench/run.py {command}`\n\n"
               f"Machine: {machine()}\n\n{render(results)}\n\n"
               f"Peak resident memory of the benchmark process: {peak:,.0f} MiB "
               "(it also holds the generated events and the networkx graph).\n")

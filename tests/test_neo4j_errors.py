@@ -10,6 +10,7 @@ from click.testing import CliRunner
 import provgraph
 from provgraph.cli import main
 from provgraph.store.neo4j import redact
+from tests.conftest import IN_CI
 
 
 def _free_port() -> int:
@@ -39,7 +40,9 @@ def test_redact_removes_password() -> None:
 
 def test_wrong_credentials_are_one_clear_error(neo4j_server: dict[str, str]) -> None:
     if "password" not in neo4j_server:
-        pytest.skip("this Neo4j runs without authentication")
+        if IN_CI:
+            pytest.fail("CI=true: give the test Neo4j a password (NEO4J_PASSWORD)")
+        pytest.skip("this Neo4j runs without authentication (set NEO4J_PASSWORD)")
     with pytest.raises(provgraph.StoreUnavailableError) as raised:
         provgraph.connect(neo4j_server["uri"], user="neo4j", password="wrong-pw")
     message = str(raised.value)

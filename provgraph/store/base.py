@@ -75,22 +75,16 @@ class StoredNode:
 
 @dataclass(frozen=True)
 class StoredRelation:
-    """A relation version as the store holds it."""
+    """A relation version as the store holds it (its JSON part is decoded on first use, so
+    walks that only need the ends and the role never pay for it)."""
 
     key: str
     relation: str
     source: str
     target: str
     role: str | None
-    attributes: dict[str, Any]
-    copies: dict[str, str]
-    granularity: str | None
-    alternative: bool
-    plan: str | None
-    time: str | None
-    explicit_id: str | None
+    data: str = field(repr=False)
     recorded_at: int
-    prov: dict[str, Any] | None = None
 
     @classmethod
     def from_row(
@@ -98,14 +92,55 @@ class StoredRelation:
         data: str, recorded_at: int,
     ) -> StoredRelation:
         """Build from the columns both backends store (``data`` holds the JSON rest)."""
-        rest = json.loads(data)
-        return cls(
-            key=key, relation=relation, source=source, target=target, role=role,
-            attributes=rest.get("attributes", {}), copies=rest.get("copies", {}),
-            granularity=rest.get("granularity"), alternative=bool(rest.get("alternative")),
-            plan=rest.get("plan"), time=rest.get("time"), explicit_id=rest.get("id"),
-            recorded_at=int(recorded_at), prov=rest.get("prov"),
-        )
+        return cls(key=key, relation=relation, source=source, target=target, role=role,
+                   data=data, recorded_at=int(recorded_at))
+
+    @cached_property
+    def _rest(self) -> dict[str, Any]:
+        rest: dict[str, Any] = json.loads(self.data)
+        return rest
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """The relation's attributes."""
+        value: dict[str, Any] = self._rest.get("attributes", {})
+        return value
+
+    @property
+    def copies(self) -> dict[str, str]:
+        """Attributes of ``source`` copied from ``target`` (target name → source name)."""
+        value: dict[str, str] = self._rest.get("copies", {})
+        return value
+
+    @property
+    def granularity(self) -> str | None:
+        """``members`` when the dependence is recorded member by member."""
+        return self._rest.get("granularity")
+
+    @property
+    def alternative(self) -> bool:
+        """Whether this derivation is one of several alternatives (why-provenance OR)."""
+        return bool(self._rest.get("alternative"))
+
+    @property
+    def plan(self) -> str | None:
+        """The plan of an association."""
+        return self._rest.get("plan")
+
+    @property
+    def time(self) -> str | None:
+        """When the relation happened, if recorded."""
+        return self._rest.get("time")
+
+    @property
+    def explicit_id(self) -> str | None:
+        """The relation's own id, if it has one."""
+        return self._rest.get("id")
+
+    @property
+    def prov(self) -> dict[str, Any] | None:
+        """The PROV-JSON records the relation was imported from, if any."""
+        return self._rest.get("prov")
 
     @property
     def follows(self) -> bool:

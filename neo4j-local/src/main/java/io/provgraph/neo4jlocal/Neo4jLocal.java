@@ -62,9 +62,17 @@ public final class Neo4jLocal {
     }
     if (password != null) {
       // The embedded API bypasses authentication: set the password before anyone connects.
-      service.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
-          "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
-          java.util.Map.of("password", password));
+      try {
+        service.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
+            "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
+            java.util.Map.of("password", password));
+      } catch (RuntimeException e) {
+        // A data directory kept from an earlier start already has this password.
+        if (!String.valueOf(e.getMessage()).contains("cannot be the same")) {
+          System.err.println("NEO4J-LOCAL FAILED: cannot set the password: " + e.getMessage());
+          System.exit(1);
+        }
+      }
     }
     System.out.println("NEO4J-LOCAL READY bolt://127.0.0.1:" + port);
     System.out.flush();
