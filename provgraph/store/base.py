@@ -18,8 +18,31 @@ Direction = Literal["down", "up"]
 """``down`` follows edges from a thing to what it depends on (ancestry); ``up`` the reverse."""
 
 
+class _JsonRest:
+    """The JSON part of a stored record (``data``), decoded on first use, so walks that need
+    only the indexed columns never pay for it."""
+
+    data: str
+
+    @cached_property
+    def _rest(self) -> dict[str, Any]:
+        rest: dict[str, Any] = json.loads(self.data)
+        return rest
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """The record's attributes."""
+        value: dict[str, Any] = self._rest.get("attributes", {})
+        return value
+
+    @property
+    def prov(self) -> dict[str, Any] | None:
+        """The PROV-JSON records it was imported from, if any."""
+        return self._rest.get("prov")
+
+
 @dataclass(frozen=True)
-class StoredNode:
+class StoredNode(_JsonRest):
     """A node version as the store holds it (its JSON part is decoded on first use)."""
 
     id: str
@@ -41,17 +64,6 @@ class StoredNode:
                    version=int(version), recorded_at=int(recorded_at),
                    retracted=bool(retracted))
 
-    @cached_property
-    def _rest(self) -> dict[str, Any]:
-        rest: dict[str, Any] = json.loads(self.data)
-        return rest
-
-    @property
-    def attributes(self) -> dict[str, Any]:
-        """The node's attributes."""
-        value: dict[str, Any] = self._rest.get("attributes", {})
-        return value
-
     @property
     def opaque_reason(self) -> str | None:
         """Why the node is opaque, if it is."""
@@ -67,16 +79,10 @@ class StoredNode:
         """When an activity ended."""
         return self._rest.get("ended_at")
 
-    @property
-    def prov(self) -> dict[str, Any] | None:
-        """The PROV-JSON records the node was imported from, if any."""
-        return self._rest.get("prov")
-
 
 @dataclass(frozen=True)
-class StoredRelation:
-    """A relation version as the store holds it (its JSON part is decoded on first use, so
-    walks that only need the ends and the role never pay for it)."""
+class StoredRelation(_JsonRest):
+    """A relation version as the store holds it (its JSON part is decoded on first use)."""
 
     key: str
     relation: str
@@ -94,17 +100,6 @@ class StoredRelation:
         """Build from the columns both backends store (``data`` holds the JSON rest)."""
         return cls(key=key, relation=relation, source=source, target=target, role=role,
                    data=data, recorded_at=int(recorded_at))
-
-    @cached_property
-    def _rest(self) -> dict[str, Any]:
-        rest: dict[str, Any] = json.loads(self.data)
-        return rest
-
-    @property
-    def attributes(self) -> dict[str, Any]:
-        """The relation's attributes."""
-        value: dict[str, Any] = self._rest.get("attributes", {})
-        return value
 
     @property
     def copies(self) -> dict[str, str]:
@@ -136,11 +131,6 @@ class StoredRelation:
     def explicit_id(self) -> str | None:
         """The relation's own id, if it has one."""
         return self._rest.get("id")
-
-    @property
-    def prov(self) -> dict[str, Any] | None:
-        """The PROV-JSON records the relation was imported from, if any."""
-        return self._rest.get("prov")
 
     @property
     def follows(self) -> bool:
