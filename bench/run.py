@@ -181,7 +181,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10k nodes only")
     parser.add_argument("--sizes", default=None, help="comma-separated node counts")
-    parser.add_argument("--no-neo4j", action="store_true")
+    parser.add_argument("--no-neo4j", action="store_true", help="measure the embedded store only")
+    parser.add_argument("--no-sqlite", action="store_true", help="measure Neo4j only")
     parser.add_argument("--neo4j-max", type=int, default=None,
                         help="run Neo4j only on sizes up to this many nodes")
     parser.add_argument("--output", default=str(Path(__file__).parent / "RESULTS.md"))
@@ -199,12 +200,13 @@ def main() -> None:
             print(f"generating {size:,} nodes ...", flush=True)
             events, shape = generate(size)
             reference = reference_graph(events)
-            with tempfile.TemporaryDirectory() as folder:
-                embedded = provgraph.connect(f"sqlite:///{folder}/bench.sqlite")
-                print("  embedded ...", flush=True)
-                results.append((size, shape, "SQLite", measure(embedded, events, shape,
-                                                               reference, None)))
-                embedded.close()
+            if not args.no_sqlite:
+                with tempfile.TemporaryDirectory() as folder:
+                    embedded = provgraph.connect(f"sqlite:///{folder}/bench.sqlite")
+                    print("  embedded ...", flush=True)
+                    results.append((size, shape, "SQLite", measure(embedded, events, shape,
+                                                                   reference, None)))
+                    embedded.close()
             if uri and (args.neo4j_max is None or size <= args.neo4j_max):
                 graph = provgraph.connect(uri)
                 wipe(graph)

@@ -1,4 +1,5 @@
 // retract_relations: end the current version of each relation (by key) with a tombstone.
+// Returns the tombstones' columns (for the hash chain).
 // Parameters: $rows [{key, from, to}] (from/to locate the relation), $t, $forever.
 UNWIND $rows AS row
 MATCH (k:PGRelation {key: row.key})
@@ -11,4 +12,5 @@ WITH a, b, cur, k
 CREATE (a)-[r:$(type(cur))]->(b)
 SET r = properties(cur), r.version = k.version, r.recorded_at = $t,
     r.superseded_at = $forever, r.retracted = true
-RETURN count(r) AS retracted
+RETURN collect([r.key, r.version, type(r), a.id, b.id, r.role, r.follow, r.data, r.digest])
+  AS retracted

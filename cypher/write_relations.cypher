@@ -24,4 +24,4 @@ SET r.key = row.key, r.version = k.version + 1, r.role = row.role,
     r.recorded_at = $t, r.superseded_at = $forever, r.retracted = false,
     r.src_opaque_from = a.opaque_from, r.src_opaque_to = a.opaque_to
 SET k.version = k.version + 1, k.digest = row.digest, k.retracted = false
-RETURN count(r) AS written
+RETURN collect([r.key, r.version]) AS written

@@ -458,6 +458,72 @@ def export(ctx: click.Context, node_id: str | None, fmt: str, output: Path | Non
         click.echo(text.rstrip("\n"))
 
 
+@main.command()
+@click.option("--head", metavar="SEQ:HASH",
+              help="A chain head printed by an earlier verify (or found in an export's "
+              "pgchain prefix): the chain must still contain exactly that entry.")
+@click.option("--export", "export_file", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), metavar="FILE",
+              help="Also check a PROV-JSON file exported by provgraph was not edited: it must "
+              "equal what this (verified) store exports at the chain head the file declares.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_context
+def verify(ctx: click.Context, head: str | None, export_file: Path | None, fmt: str) -> None:
+    """Check the store against its tamper-evident hash chain.
+
+    Re-derives every batch's rows from the chain and names each node, relation or event
+    changed, added or removed outside provgraph (e.g. by SQL or Cypher), and any edited or
+    missing chain entry. Keep the printed head somewhere else: the chain lives in the store
+    it protects. Exit code 0: intact; 1: something was changed (or an error).
+    """
+    with _graph(ctx) as graph:
+        report = graph.verify(head)
+        if export_file is not None:
+            report.problems.extend(p for p in graph.verify_export(export_file)
+                                   if p not in report.problems)
+    if fmt == "json":
+        _emit(report.to_json())
+    else:
+        click.echo(f"chain: {report.entries} entries, head {report.head}")
+        click.echo(f"rows checked: {report.rows} in {report.seconds:.2f} s")
+        for problem in report.problems:
+            click.echo(f"TAMPERED: {problem}")
+        click.echo("OK: nothing changed outside provgraph" if report.ok
+                   else f"FAILED: {len(report.problems)} problem(s)")
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("node_ids", metavar="ID...", nargs=-1, required=True)
+@click.option("--attribute", "-a", "attributes", multiple=True, required=True, metavar="NAME",
+              help="An attribute to erase (repeat for several), e.g. -a email -a author.")
+@click.option("--salt-env", metavar="VAR",
+              help="Read the HMAC salt from this environment variable, so equal values keep "
+              "equal hashes across redactions. Default: a random salt, forgotten at once.")
+@click.option("--reason", help="Why (e.g. a GDPR request reference); recorded with the event.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_context
+def redact(ctx: click.Context, node_ids: tuple[str, ...], attributes: tuple[str, ...],
+           salt_env: str | None, reason: str | None, fmt: str) -> None:
+    """Erase personal data: replace attribute values of ID... by salted hashes in every
+    recorded version, as its own event; the graph's shape and the hash chain stay intact."""
+    import os
+
+    salt = None
+    if salt_env is not None:
+        if not os.environ.get(salt_env):
+            raise click.UsageError(f"--salt-env {salt_env}: that variable is not set")
+        salt = os.environ[salt_env].encode("utf-8")
+    with _graph(ctx) as graph:
+        result = graph.redact(node_ids, attributes, salt=salt, reason=reason)
+    if fmt == "json":
+        _emit(result.to_dict())
+    else:
+        click.echo(f"redacted {', '.join(result.attributes)} in {result.versions} version(s) "
+                   f"of {', '.join(result.nodes)} (event {result.event})")
+
+
 def convert_prov(text: str, fmt: str) -> str:
     """PROV-JSON converted by the prov library to PROV-N, PROV-XML or PROV-O Turtle."""
     try:

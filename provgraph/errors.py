@@ -25,3 +25,9 @@ class StoreUnavailableError(ProvgraphError):
 
 class ConfigurationError(ProvgraphError, ValueError):
     """A URI, option or argument is not valid (e.g. an unknown URI scheme)."""
+
+
+class ConflictError(ProvgraphError):
+    """A write lost a race: another writer committed first something this batch relied on
+    (an event it carries, or the version of a node it merges into). Nothing was written;
+    reading again and retrying is safe."""

@@ -164,7 +164,13 @@ def node_row(node: Node) -> NodeRow:
         if getattr(node, name) is not None:
             data[name] = getattr(node, name)
     text = _json(data)
-    return NodeRow(node, text, _sha(node.id, node.kind.value, node.type, node.opaque, text))
+    return NodeRow(node, text, node_digest(node.id, node.kind.value, node.type, node.opaque, text))
+
+
+def node_digest(id: str, kind: str, type: str | None, opaque: bool, data: str) -> str:
+    """The digest of a node version's content (columns and stored JSON): equal digests mean
+    the same version, so re-ingesting a node changes nothing."""
+    return _sha(id, kind, type, bool(opaque), data)
 
 
 def relation_row(relation: Relation) -> RelationRow:
@@ -194,6 +200,9 @@ class ChangeSet:
     relations: dict[str, RelationRow] = field(default_factory=dict)
     retracted_nodes: set[str] = field(default_factory=set)
     retracted_relations: dict[str, RelationRef] = field(default_factory=dict)
+    expect: dict[str, int] = field(default_factory=dict)
+    """Optimistic concurrency: node id -> the current version the batch was computed from
+    (0: absent); the store raises ConflictError if another writer changed it since."""
 
     def __bool__(self) -> bool:
         return bool(self.events)

@@ -10,13 +10,16 @@
 from __future__ import annotations
 
 import io
+import json
+import random
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from provgraph.clock import NOW, now_us, to_us
-from provgraph.errors import InvalidEventError, NotFoundError
+from provgraph.errors import ConflictError, InvalidEventError, NotFoundError
 from provgraph.events import Event, fold, parse_events
 from provgraph.model import RELATION_KINDS, Kind
 from provgraph.queries.audit import Audit, audit
@@ -28,7 +31,12 @@ from provgraph.queries.why import Why, why
 from provgraph.store import open_store
 from provgraph.store.base import Store, StoredNode, StoredRelation, WriteStats
 
+if TYPE_CHECKING:
+    from provgraph.redact import Redaction
+    from provgraph.verify import VerifyReport
+
 AsOf = datetime | str | None
+_RETRIES = 50
 
 
 @dataclass
@@ -97,6 +105,7 @@ class Graph:
         batch_size: int | None = None,
         progress: Callable[[int], None] | None = None,
         check_kinds: bool = True,
+        expect: Mapping[str, int] | None = None,
     ) -> IngestResult:
         """Validate and write native events; one transaction a batch.
 
@@ -105,7 +114,10 @@ class Graph:
         :class:`InvalidEventError` names the event and the field and nothing is written.
         Events already ingested are skipped, so re-ingest is a no-op. ``batch_size`` splits a
         large input into several transactions (a crash keeps whole batches only);
-        ``progress`` is called with the number of events each batch wrote.
+        ``progress`` is called with the number of events each batch wrote. Concurrent
+        writers are safe: an event another writer commits first is skipped, never written
+        twice. ``expect`` (node id -> current version, 0 for none) makes the write
+        conditional: ConflictError, nothing written, if one of them moved meanwhile.
 
         >>> g = connect("sqlite:///:memory:")
         >>> g.ingest([{"id": "e1", "nodes": [{"id": "x", "kind": "entity"}]}]).node_versions
@@ -113,9 +125,43 @@ class Graph:
         """
         items: list[Any] = [events] if isinstance(events, (Event, Mapping)) else list(events)
         parsed = parse_events(items)
-        known = self.store.known_events([e.id for e in parsed])
+        fresh = self._fresh(parsed)
+        self._check_references(fresh, check_kinds)
+        skipped = len(parsed) - len(fresh)
+        total = WriteStats()
+        size = batch_size or max(len(fresh), 1)
+        for start in range(0, len(fresh), size):
+            chunk = fresh[start : start + size]
+            for attempt in range(_RETRIES):
+                changes = fold(chunk)
+                if expect:
+                    changes.expect = dict(expect)
+                try:
+                    stats = self.store.write(changes, now_us())
+                    break
+                except ConflictError:
+                    # Another writer committed some of these events first: drop them (their
+                    # content is checked again) and write the rest; a moved expectation is
+                    # the caller's to retry.
+                    if expect or attempt == _RETRIES - 1:
+                        raise
+                    before = len(chunk)
+                    chunk = self._fresh(chunk)
+                    skipped += before - len(chunk)
+                    if not chunk:
+                        stats = WriteStats()
+                        break
+            for name in total.__dict__:
+                setattr(total, name, getattr(total, name) + getattr(stats, name))
+            if progress:
+                progress(len(chunk))
+        return IngestResult.of(total, skipped)
+
+    def _fresh(self, events: list[Event]) -> list[Event]:
+        """The events not ingested yet; InvalidEventError if an id was used for other content."""
+        known = self.store.known_events([e.id for e in events])
         fresh: list[Event] = []
-        for event in parsed:
+        for event in events:
             if event.id not in known:
                 fresh.append(event)
             elif known[event.id] != event.digest():
@@ -123,18 +169,7 @@ class Graph:
                     f"event {event.id!r}: field id: already ingested with different content;"
                     " a correction needs a new event id"
                 )
-        self._check_references(fresh, check_kinds)
-        skipped = len(parsed) - len(fresh)
-        total = WriteStats()
-        size = batch_size or max(len(fresh), 1)
-        for start in range(0, len(fresh), size):
-            chunk = fresh[start : start + size]
-            stats = self.store.write(fold(chunk), now_us())
-            for name in total.__dict__:
-                setattr(total, name, getattr(total, name) + getattr(stats, name))
-            if progress:
-                progress(len(chunk))
-        return IngestResult.of(total, skipped)
+        return fresh
 
     def _check_references(self, events: list[Event], check_kinds: bool = True) -> None:
         """Reject relations to unknown nodes or between nodes of the wrong kinds."""
@@ -320,19 +355,80 @@ class Graph:
         >>> sorted(json.loads(g.export_prov("M1"))["entity"])[:3]
         ['pgid:B', 'pgid:M1', 'pgid:c1']
         """
-        from provgraph.provjson import export_document
+        from provgraph.provjson import chain_stamp, export_document
 
         moment = to_us(as_of)
-        ids = None
-        if root is not None:
-            lineage = self.ancestry(root, as_of=as_of, include_agents=True)
-            ids = lineage.ids | {root}
+        # The chain head at the export: what an auditor can later check the file against.
+        head = self.store.chain_at(moment)
+        at = head.recorded_at if head is not None and moment >= NOW else moment
+        stamp = chain_stamp(head, at, root)
         if out is not None:
-            export_document(self.store, ids, moment, out)
+            export_document(self.store, self._export_ids(root, at), at, out, stamp)
             return ""
+        return self._export_at(root, at, stamp)
+
+    # -- tamper evidence and erasure --------------------------------------------------------
+
+    def verify(self, head: str | None = None) -> VerifyReport:
+        """Check the store against its hash chain: every row, entry and derived value; with
+        ``head`` (``SEQ:HASH``) also that the chain still contains that entry.
+        See :mod:`provgraph.verify`."""
+        from provgraph.verify import verify
+
+        return verify(self.store, head)
+
+    def verify_export(self, document: Any) -> list[str]:
+        """Differences between an exported PROV-JSON document and what this store, verified
+        by its chain, exports at the chain head the document declares (empty: unedited).
+        The store's own chain is checked too; its problems come first."""
+        from provgraph.provjson import CHAIN_PREFIX, load_document, parse_chain_stamp
+
+        given = load_document(document)
+        stamp = given.get("prefix", {}).get(CHAIN_PREFIX)
+        if not isinstance(stamp, str):
+            raise InvalidEventError("this PROV-JSON document carries no provgraph chain stamp "
+                                    f"(prefix {CHAIN_PREFIX!r}); it was not exported by "
+                                    "provgraph, or the stamp was removed")
+        seq, digest, at, root = parse_chain_stamp(stamp)
+        problems = self.verify(f"{seq}:{digest}").problems
+        expected = json.loads(self._export_at(root, at, stamp))
+        for section in sorted(set(given) | set(expected)):
+            mine, theirs = expected.get(section, {}), given.get(section, {})
+            if not isinstance(mine, dict) or not isinstance(theirs, dict):
+                problems.append(f"export: section {section!r} differs")
+                continue
+            for record in sorted(set(mine) | set(theirs)):
+                if record not in theirs:
+                    problems.append(f"export: {section} {record!r} was removed from the file")
+                elif record not in mine:
+                    problems.append(f"export: {section} {record!r} was added to the file")
+                elif mine[record] != theirs[record]:
+                    problems.append(f"export: {section} {record!r} was edited in the file")
+        return problems
+
+    def _export_ids(self, root: str | None, at: int) -> set[str] | None:
+        """What an export of ``root`` holds: its ancestry with agents (None: everything)."""
+        if root is None:
+            return None
+        lineage = walk(self.store, root, "down", depth=None, relations=None,
+                       include_agents=True, as_of=at)
+        return lineage.ids | {root}
+
+    def _export_at(self, root: str | None, at: int, stamp: str) -> str:
+        from provgraph.provjson import export_document
+
         buffer = io.StringIO()
-        export_document(self.store, ids, moment, buffer)
+        export_document(self.store, self._export_ids(root, at), at, buffer, stamp)
         return buffer.getvalue()
+
+    def redact(self, ids: Iterable[str], attributes: Iterable[str], salt: bytes | None = None,
+               reason: str | None = None) -> Redaction:
+        """Erase personal data: replace ``attributes`` of nodes ``ids``, in every recorded
+        version, by salted hashes; recorded as its own event and chain entry, so the graph
+        keeps its shape and ``verify`` still passes. See :mod:`provgraph.redact`."""
+        from provgraph.redact import redact
+
+        return redact(self.store, ids, attributes, salt, reason)
 
     # -- OpenLineage ----------------------------------------------------------------------
 
@@ -354,9 +450,19 @@ class Graph:
                 continue
             activity = run_id(event)
             ids = {activity, *self._openlineage_refs(event)}
-            known = set(self.store.nodes(ids, NOW))
-            current = self.store.nodes([activity], NOW).get(activity)
-            result = self.ingest(to_native(event, current, known))
+            for attempt in range(_RETRIES):
+                # Merge into the run as it is now; if another event of the run lands first,
+                # merge again (read-merge-write with a version check: nothing is lost).
+                known = set(self.store.nodes(ids, NOW))
+                current = self.store.nodes([activity], NOW).get(activity)
+                try:
+                    result = self.ingest(to_native(event, current, known),
+                                         expect={activity: current.version if current else 0})
+                    break
+                except ConflictError:
+                    if attempt == _RETRIES - 1:
+                        raise
+                    time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
             for name in total.__dict__:
                 setattr(total, name, getattr(total, name) + getattr(result, name))
         return total

@@ -17,14 +17,17 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
+from provgraph.chain import ChainEntry, head_label
 from provgraph.errors import InvalidEventError
 from provgraph.model import RelationName
 from provgraph.store.base import Store, StoredNode, StoredRelation
 
 PG = "https://w3id.org/provgraph/ns#"
 PG_ID = "https://w3id.org/provgraph/id/"
+CHAIN_PREFIX = "pgchain"
+"""The prefix whose namespace URI carries an export's chain stamp (see chain_stamp)."""
 NODE_RECORDS = ("entity", "activity", "agent")
 
 #: For each PROV-JSON relation: the attribute naming its ``from`` end and its ``to`` end.
@@ -123,7 +126,13 @@ def prov_events(document: dict[str, Any]) -> list[dict[str, Any]]:
         where = f"bundle {bundle!r}" if bundle else "document"
         if not isinstance(content, dict):
             raise InvalidEventError(f"invalid PROV-JSON: {where} must be a JSON object")
-        prefix = {**inherited, **content.get("prefix", {})}
+        declared = content.get("prefix", {})
+        if not isinstance(declared, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in declared.items()):
+            raise InvalidEventError(
+                f"invalid PROV-JSON: {where}: prefix must map names to namespace URIs")
+        # An export's chain head describes the file, not the graph: it is not kept.
+        prefix = {**inherited, **{k: v for k, v in declared.items() if k != CHAIN_PREFIX}}
         for section, records in content.items():
             if section in ("prefix", "bundle"):
                 continue
@@ -441,12 +450,37 @@ def _chunks(ids: Iterable[str], size: int = 500) -> Iterator[list[str]]:
         yield chunk
 
 
+def chain_stamp(entry: ChainEntry | None, as_of: int, root: str | None) -> str:
+    """The namespace URI an export declares as prefix ``pgchain``: the store's hash-chain
+    head the export was made at, its ``as_of`` and root, so ``provgraph verify --export``
+    can re-derive the document from a verified store and compare.
+
+    >>> chain_stamp(None, 5, "model:a b")
+    'urn:provgraph:chain:0:0000000000000000000000000000000000000000000000000000000000000000:5:model%3Aa%20b'
+    """
+    return (f"urn:provgraph:chain:{head_label(entry)}:{as_of}:"
+            + ("" if root is None else quote(root, safe="")))
+
+
+def parse_chain_stamp(uri: str) -> tuple[int, str, int, str | None]:
+    """``(seq, head hash, as_of, root)`` of a :func:`chain_stamp`; InvalidEventError if it
+    is not one."""
+    parts = uri.split(":")
+    if len(parts) != 7 or parts[:3] != ["urn", "provgraph", "chain"] or not (
+            parts[3].isdigit() and parts[5].isdigit() and len(parts[4]) == 64):
+        raise InvalidEventError(f"not a provgraph chain stamp: {uri!r}")
+    return int(parts[3]), parts[4], int(parts[5]), unquote(parts[6]) if parts[6] else None
+
+
 def export_document(store: Store, ids: Iterable[str] | None, as_of: int,
-                    out: IO[str]) -> None:
+                    out: IO[str], stamp: str | None = None) -> None:
     """Write the PROV-JSON document of the given nodes (every node if ``ids`` is None) and
-    of the relations between them to ``out``, reading the store in chunks."""
+    of the relations between them to ``out``, reading the store in chunks; ``stamp`` (see
+    :func:`chain_stamp`) is declared as the ``pgchain`` prefix."""
     wanted = None if ids is None else set(ids)
     writer = _Writer()
+    if stamp is not None:
+        writer.prefixes[None][CHAIN_PREFIX] = stamp
     for chunk in _chunks(sorted(wanted) if wanted is not None else store.ids(as_of)):
         members = set(chunk)
         for _, node in sorted(store.nodes(chunk, as_of).items()):

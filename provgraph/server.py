@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from provgraph import __version__
 from provgraph.errors import (
     ConfigurationError,
+    ConflictError,
     InvalidEventError,
     NotFoundError,
     ProvgraphError,
@@ -147,8 +148,12 @@ def create_app(graph: Graph, token: str | None = None,
     def _errors(_: Request, error: ProvgraphError) -> JSONResponse:
         status = (400 if isinstance(error, (InvalidEventError, ConfigurationError))
                   else 404 if isinstance(error, NotFoundError)
+                  else 409 if isinstance(error, ConflictError)
                   else 503 if isinstance(error, StoreUnavailableError) else 500)
-        return JSONResponse(status_code=status, content={"detail": str(error)})
+        # 503 and 409 are worth retrying (ingest is idempotent): say when.
+        headers = {"Retry-After": "1"} if status in (409, 503) else None
+        return JSONResponse(status_code=status, content={"detail": str(error)},
+                            headers=headers)
 
     @app.get("/health")
     def health() -> dict[str, str]:

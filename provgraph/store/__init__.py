@@ -35,7 +35,7 @@ def scheme_of(uri: str) -> str:
     return urlsplit(uri).scheme.lower()
 
 
-def _open_sqlite(uri: str, **_: Any) -> Store:
+def _open_sqlite(uri: str, timeout: float = 30.0, **_: Any) -> Store:
     from provgraph.store.sqlite import SQLiteStore
 
     if uri.startswith("sqlite:///"):
@@ -46,7 +46,7 @@ def _open_sqlite(uri: str, **_: Any) -> Store:
         raise ConfigurationError(f"SQLite URIs look like sqlite:///path/to/file, not {uri!r}")
     else:
         path = str(Path(uri).expanduser())
-    return SQLiteStore(path)
+    return SQLiteStore(path, timeout=timeout)
 
 
 def _open_neo4j(uri: str, **options: Any) -> Store:

@@ -7,11 +7,12 @@ is written once above it in :mod:`provgraph.queries`, so a backend only moves da
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, Protocol
 
+from provgraph.chain import ChainEntry, RowHash
 from provgraph.events import ChangeSet
 
 Direction = Literal["down", "up"]
@@ -201,6 +202,33 @@ class Store(Protocol):
         end) is not opaque at ``as_of``. Edges are returned from every node whose shortest
         distance from the root is below ``max_depth``.
         """
+        ...
+
+    def chain(self, after: int = 0, limit: int = 500) -> list[ChainEntry]:
+        """Hash-chain entries with ``seq > after``, in order, at most ``limit``."""
+        ...
+
+    def chain_at(self, as_of: int) -> ChainEntry | None:
+        """The last hash-chain entry recorded at or before ``as_of``."""
+        ...
+
+    def scan(self) -> Iterator[tuple[int | None, RowHash]]:
+        """Every stored row (events, node and relation versions, and anything else a
+        backend traverses), with its batch time and chain hash, streamed in any order."""
+        ...
+
+    def derived_problems(self) -> list[str]:
+        """Descriptions of stored state that does not follow from the rows (e.g. validity
+        intervals edited in place); empty when consistent."""
+        ...
+
+    def rewrite_nodes(
+        self, ids: Collection[str], rewrite: Callable[[StoredNode], tuple[str, str] | None],
+        event_id: str, event_digest: str, recorded_at: int, redaction: dict[str, Any],
+    ) -> int:
+        """Rewrite node versions' data in place (a redaction), recording ``event_id`` and a
+        chain entry listing every rewrite, in one transaction; returns how many changed
+        (0 when ``event_id`` was already applied)."""
         ...
 
     def close(self) -> None:

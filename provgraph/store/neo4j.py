@@ -12,11 +12,25 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import neo4j
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    IncompleteCommit,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from provgraph import cypher_library
+from provgraph.chain import (
+    GENESIS,
+    ChainEntry,
+    RowHash,
+    event_row_hash,
+    node_row_hash,
+    relation_row_hash,
+)
 from provgraph.clock import FOREVER
-from provgraph.errors import ProvgraphError, StoreUnavailableError
+from provgraph.errors import ConflictError, ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet
 from provgraph.store.base import (
     Direction,
@@ -47,15 +61,20 @@ class Neo4jStore:
     """A lineage store on a Neo4j 5 server (Community is enough).
 
     Credentials come from ``user`` / ``password``, the URI's userinfo, or ``NEO4J_USER`` /
-    ``NEO4J_PASSWORD``; with none, the driver connects without authentication.
+    ``NEO4J_PASSWORD``; with none, the driver connects without authentication. A transaction
+    that fails because the server is unreachable is retried for ``retry_seconds`` (default
+    ``$PROVGRAPH_NEO4J_RETRY_SECONDS`` or 30, the driver's own), then StoreUnavailableError
+    (HTTP 503 from the server).
     Raises StoreUnavailableError when the server cannot be reached or refuses the login.
     """
 
     def __init__(
         self, uri: str, user: str | None = None, password: str | None = None,
-        database: str | None = None,
+        database: str | None = None, retry_seconds: float | None = None,
     ) -> None:
         parts = urlsplit(uri)
+        if retry_seconds is None:
+            retry_seconds = float(os.environ.get("PROVGRAPH_NEO4J_RETRY_SECONDS", "30"))
         user = user or parts.username or os.environ.get("NEO4J_USER")
         password = password or parts.password or os.environ.get("NEO4J_PASSWORD")
         if parts.username or parts.password:
@@ -67,7 +86,8 @@ class Neo4jStore:
         auth = (user or "neo4j", password) if password else None
         try:
             self._driver = neo4j.GraphDatabase.driver(
-                uri, auth=auth, notifications_min_severity="OFF")
+                uri, auth=auth, notifications_min_severity="OFF",
+                max_transaction_retry_time=retry_seconds)
             self._driver.verify_connectivity()
             for statement in cypher_library.statements("schema"):
                 self._driver.execute_query(statement, database_=self.database)
@@ -85,6 +105,10 @@ class Neo4jStore:
                 if write:
                     return session.execute_write(work)
                 return session.execute_read(work)
+        except IncompleteCommit as e:
+            raise StoreUnavailableError(
+                f"Neo4j at {self.uri} went away while committing: the batch may or may not be"
+                f" stored; sending it again is safe (ingest is idempotent): {_reason(e)}") from e
         except (ServiceUnavailable, SessionExpired, AuthError) as e:
             raise StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {_reason(e)}") from e
         except Neo4jError as e:
@@ -101,12 +125,12 @@ class Neo4jStore:
         stats = WriteStats()
         if not changes:
             return stats
-        node_rows = [
+        node_rows: list[dict[str, Any]] = [
             {"id": r.node.id, "kind": r.node.kind.value, "type": r.node.type,
              "opaque": r.node.opaque, "data": r.data, "digest": r.digest}
             for r in changes.nodes.values()
         ]
-        relation_rows = [
+        relation_rows: list[dict[str, Any]] = [
             {"key": r.key, "relation": r.relation.relation.value, "from": r.relation.from_,
              "to": r.relation.to, "role": r.relation.role, "follow": r.relation.follows,
              "data": r.data, "digest": r.digest}
@@ -124,31 +148,81 @@ class Neo4jStore:
                 return record[0] if record else 0
 
             t = single("clock_tick", t=recorded_at)
+            # clock_tick serialized this batch: what it relied on must not have moved.
+            known = [r["id"] for r in tx.run(cypher_library.load("known_events"),
+                                             {"ids": list(changes.events)})]
+            if known:
+                raise ConflictError(f"events {sorted(known)[:3]} were written meanwhile")
+            if changes.expect:
+                for r in tx.run(cypher_library.load("current_versions"),
+                                {"ids": list(changes.expect), "forever": FOREVER}):
+                    if r["version"] != changes.expect[r["id"]]:
+                        raise ConflictError(
+                            f"node {r['id']!r} changed meanwhile (version {r['version']},"
+                            f" expected {changes.expect[r['id']]})")
             created = single("record_events", rows=event_rows, t=t)
-            stats.events = created
-            stats.skipped_events = len(event_rows) - created
+            written = [event_row_hash(i, changes.events[i]) for i in created]
+            stats.events = len(created)
+            stats.skipped_events = len(event_rows) - len(created)
             common = {"t": t, "forever": FOREVER}
             if node_rows:
-                stats.node_versions = single("write_nodes", rows=node_rows, **common)
+                by_id = {row["id"]: row for row in node_rows}
+                versions = single("write_nodes", rows=node_rows, **common)
+                for node_id, version in versions:
+                    row = by_id[node_id]
+                    written.append(node_row_hash(
+                        node_id, version, row["kind"], row["type"], row["opaque"],
+                        row["data"], row["digest"], False))
+                stats.node_versions = len(versions)
             if relation_rows:
-                stats.relation_versions = single("write_relations", rows=relation_rows, **common)
-            retracted = 0
+                by_key = {row["key"]: row for row in relation_rows}
+                versions = single("write_relations", rows=relation_rows, **common)
+                for key, version in versions:
+                    row = by_key[key]
+                    written.append(relation_row_hash(
+                        key, version, row["relation"], row["from"], row["to"], row["role"],
+                        row["follow"], row["data"], row["digest"], False))
+                stats.relation_versions = len(versions)
+            tombstones: list[RowHash] = []
             if changes.retracted_nodes:
                 summary = single("retract_nodes", ids=sorted(changes.retracted_nodes), **common)
-                retracted += len(summary or [])
                 # Relations touching a retracted node go too (as on every backend).
                 seen = set(changes.retracted_relations)
                 for entry in summary or []:
+                    tombstones.append(node_row_hash(
+                        entry["node"], entry["version"], entry["kind"], entry["type"],
+                        entry["opaque"], entry["data"], entry["digest"], True))
                     for row in entry["relations"]:
                         if row["key"] not in seen:
                             seen.add(row["key"])
                             retract_rows.append(dict(row))
             if retract_rows:
-                retracted += single("retract_relations", rows=retract_rows, **common)
-            stats.retractions = retracted
+                for columns in single("retract_relations", rows=retract_rows, **common) or []:
+                    key, version, relation, src, dst, role, follow, data, digest = columns
+                    tombstones.append(relation_row_hash(
+                        key, version, relation, src, dst, role, follow, data, digest, True))
+            stats.retractions = len(tombstones)
+            self._append(tx, t, written + tombstones)
 
         self._run(work, write=True)
         return stats
+
+    @staticmethod
+    def _append(
+        tx: neo4j.ManagedTransaction, t: int, rows: list[RowHash],
+        rewrites: list[tuple[str, str, int, int, str, str]] | None = None,
+        redaction: dict[str, Any] | None = None,
+    ) -> None:
+        """Append the batch's chain entry in its own transaction (nothing if nothing was
+        written); clock_tick has already serialized concurrent batches."""
+        if not rows and not rewrites:
+            return
+        head = tx.run(cypher_library.load("chain_head")).single()
+        seq, prev = (head["seq"] + 1, head["hash"]) if head else (1, GENESIS)
+        entry = ChainEntry.make(seq, t, prev, rows, rewrites or (), redaction)
+        tx.run(cypher_library.load("chain_append"), {
+            "seq": entry.seq, "t": entry.recorded_at, "prev": entry.prev, "body": entry.body,
+            "hash": entry.hash}).consume()
 
     # -- reads --------------------------------------------------------------------------
 
@@ -208,6 +282,93 @@ class Neo4jStore:
                        key=lambda e: e.key)
         nodes.update(e.target if direction == "down" else e.source for e in edges)
         return Traversal(root=root, nodes=nodes, edges=edges)
+
+    # -- the hash chain (see provgraph.chain / provgraph.verify) -----------------------
+
+    def chain(self, after: int = 0, limit: int = 500) -> list[ChainEntry]:
+        """Chain entries with ``seq > after``, in order, at most ``limit`` of them."""
+        return [ChainEntry(*r.values())
+                for r in self._query("chain_entries", after=after, limit=limit)]
+
+    def chain_at(self, as_of: int) -> ChainEntry | None:
+        """The last chain entry recorded at or before ``as_of``."""
+        records = self._query("chain_at", as_of=as_of)
+        return ChainEntry(*records[0].values()) if records else None
+
+    def _stream(self, name: str) -> Iterator[neo4j.Record]:
+        try:
+            with self._driver.session(database=self.database, fetch_size=5000) as session:
+                yield from session.run(cypher_library.load(name))
+        except (ServiceUnavailable, SessionExpired, AuthError) as e:
+            raise StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {_reason(e)}") from e
+        except Neo4jError as e:
+            raise ProvgraphError(f"Neo4j at {self.uri}: {_reason(e)}") from e
+
+    def scan(self) -> Iterator[tuple[int | None, RowHash]]:
+        """Every stored row with its batch time and chain hash, streamed (for verify).
+        A relationship provgraph did not write has no key; it is named by its ends."""
+        for r in self._stream("scan_events"):
+            yield r["recorded_at"], event_row_hash(r["id"], r["digest"])
+        for r in self._stream("scan_node_versions"):
+            yield r["recorded_at"], node_row_hash(*list(r.values())[1:])
+        for r in self._stream("scan_relationships"):
+            values = list(r.values())[1:]
+            if values[0] is None:
+                values[0] = f"({r['src']})-[:{r['relation']}]->({r['dst']})"
+            yield r["recorded_at"], relation_row_hash(*values)
+
+    def derived_problems(self) -> list[str]:
+        """Stored state that does not follow from the rows: validity intervals
+        (``superseded_at``) and the opaque intervals walks prune on."""
+        problems = []
+        for name, what in (("verify_node_intervals", "node"),
+                           ("verify_relation_intervals", "relation")):
+            for r in self._query(name, forever=FOREVER):
+                problems.append(f"{what} {r['key']!r} version {r['version']}: validity "
+                                "interval changed outside provgraph (superseded_at)")
+        for r in self._query("verify_opaque"):
+            if r["node"]:
+                problems.append(f"node {r['id']!r}: opaque intervals changed outside provgraph")
+            for key in r["stale"]:
+                problems.append(f"relation {key!r}: copy of its source's opaque intervals "
+                                "changed outside provgraph")
+        return problems
+
+    def rewrite_nodes(
+        self, ids: Collection[str], rewrite: Callable[[StoredNode], tuple[str, str] | None],
+        event_id: str, event_digest: str, recorded_at: int, redaction: dict[str, Any],
+    ) -> int:
+        """Rewrite the data of every version of ``ids`` in place (a redaction), in one
+        transaction that also records ``event_id`` and appends the chain entry listing each
+        rewrite; ``rewrite`` returns the new ``(data, digest)``, or None to keep a version."""
+        count = 0
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            nonlocal count
+            t = tx.run(cypher_library.load("clock_tick"), {"t": recorded_at}).single(strict=True)[0]
+            created = tx.run(cypher_library.load("record_events"), {
+                "rows": [{"id": event_id, "digest": event_digest}], "t": t}).single(strict=True)
+            if not created["created"]:
+                return  # this redaction was already applied
+            rewrites, rows = [], []
+            for r in tx.run(cypher_library.load("redaction_read"), {"ids": sorted(ids)}):
+                node_id, version, kind, type_, opaque, data, digest, retracted, at = r.values()
+                change = rewrite(StoredNode.from_row(
+                    node_id, kind, type_, opaque, data, version, at, retracted))
+                if change is None:
+                    continue
+                old = node_row_hash(*list(r.values())[:8])
+                new = node_row_hash(node_id, version, kind, type_, opaque, *change, retracted)
+                rows.append({"id": node_id, "version": version, "data": change[0],
+                             "digest": change[1]})
+                rewrites.append(("n", node_id, int(version), int(at), old[3], new[3]))
+            if rows:
+                tx.run(cypher_library.load("redaction_write"), {"rows": rows}).consume()
+            self._append(tx, t, [event_row_hash(event_id, event_digest)], rewrites, redaction)
+            count = len(rewrites)
+
+        self._run(work, write=True)
+        return count
 
     def close(self) -> None:
         """Close the driver."""

@@ -11,13 +11,21 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from provgraph.chain import (
+    GENESIS,
+    ChainEntry,
+    RowHash,
+    event_row_hash,
+    node_row_hash,
+    relation_row_hash,
+)
 from provgraph.clock import FOREVER
-from provgraph.errors import ProvgraphError, StoreUnavailableError
+from provgraph.errors import ConflictError, ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet, NodeRow, RelationRow
 from provgraph.store.base import (
     Direction,
@@ -50,6 +58,10 @@ CREATE TABLE IF NOT EXISTS relation_versions (
 CREATE INDEX IF NOT EXISTS relation_versions_src ON relation_versions (src, superseded_at);
 CREATE INDEX IF NOT EXISTS relation_versions_dst ON relation_versions (dst, superseded_at);
 CREATE INDEX IF NOT EXISTS relation_versions_valid ON relation_versions (key, superseded_at);
+CREATE TABLE IF NOT EXISTS chain (
+    seq INTEGER PRIMARY KEY, recorded_at INTEGER NOT NULL, prev TEXT NOT NULL,
+    body TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chain_recorded ON chain (recorded_at);
 """
 
 # A version is visible at :t when it was recorded by then, not yet superseded, no tombstone.
@@ -60,12 +72,12 @@ _OPAQUE_AT = (
     + ")"
 )
 _CHUNK = 500
-# SELECT lists that turn a version row into its tombstone (params: recorded_at, superseded_at).
-_TOMBSTONE_COLUMNS = {
-    "node_versions": "id, version + 1, kind, type, opaque, data, digest, ?, ?, 1",
-    "relation_versions": "key, version + 1, relation, src, dst, role, follow, data, digest,"
-    " ?, ?, 1",
-}
+# Every column but recorded_at / superseded_at, in the order the chain's row hashes take them.
+_NODE_COLUMNS = "id, version, kind, type, opaque, data, digest, retracted"
+_RELATION_COLUMNS = "key, version, relation, src, dst, role, follow, data, digest, retracted"
+_COLUMNS = {"node_versions": _NODE_COLUMNS, "relation_versions": _RELATION_COLUMNS}
+_ROW_HASH: dict[str, Callable[..., RowHash]] = {
+    "node_versions": node_row_hash, "relation_versions": relation_row_hash}
 
 
 def _walk_sql(direction: Direction, relation_params: str, bounded: bool) -> str:
@@ -98,7 +110,9 @@ class SQLiteStore:
     {}
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, timeout: float = 30.0) -> None:
+        """Open (creating if needed) the file at ``path``; a write waits up to ``timeout``
+        seconds for another writer to finish, then fails with StoreUnavailableError."""
         self.path = str(path)
         self.uri = f"sqlite:///{self.path}"
         self._lock = threading.RLock()
@@ -106,7 +120,7 @@ class SQLiteStore:
             if self.path != ":memory:":
                 Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+                self.path, isolation_level=None, check_same_thread=False, timeout=timeout
             )
             self._db.execute("PRAGMA journal_mode=WAL")
             # FULL: a batch we acknowledged survives power loss, not only a crash.
@@ -156,28 +170,76 @@ class SQLiteStore:
             return stats
         try:
             with self._transaction() as db:
-                # Never go back in time: as_of must see batches in commit order.
-                last = db.execute(
-                    "SELECT MAX(recorded_at) FROM events"
-                ).fetchone()[0]
-                t = max(recorded_at, (last or 0) + 1)
-                before = db.total_changes
+                t = self._tick(db, recorded_at)
+                known = self._known(db, list(changes.events))
+                if known:
+                    raise ConflictError(f"events {sorted(known)[:3]} were written meanwhile")
+                self._check_expected(db, changes.expect)
+                fresh = list(changes.events.items())
                 db.executemany(
-                    "INSERT OR IGNORE INTO events(id, digest, recorded_at) VALUES (?, ?, ?)",
-                    [(event_id, digest, t) for event_id, digest in changes.events.items()],
+                    "INSERT INTO events(id, digest, recorded_at) VALUES (?, ?, ?)",
+                    [(event_id, digest, t) for event_id, digest in fresh],
                 )
-                stats.events = db.total_changes - before
+                written = [event_row_hash(i, d) for i, d in fresh]
+                stats.events = len(fresh)
                 stats.skipped_events = len(changes.events) - stats.events
-                stats.node_versions = self._write_nodes(db, list(changes.nodes.values()), t)
-                stats.relation_versions = self._write_relations(
-                    db, list(changes.relations.values()), t
-                )
-                stats.retractions = self._retract(
+                nodes = self._write_nodes(db, list(changes.nodes.values()), t)
+                relations = self._write_relations(db, list(changes.relations.values()), t)
+                tombstones = self._retract(
                     db, changes.retracted_nodes, changes.retracted_relations, t
                 )
+                stats.node_versions, stats.relation_versions = len(nodes), len(relations)
+                stats.retractions = len(tombstones)
+                self._append(db, t, written + nodes + relations + tombstones)
         except sqlite3.Error as e:
             raise ProvgraphError(f"SQLite store {self.path}: write failed: {e}") from e
         return stats
+
+    @staticmethod
+    def _tick(db: sqlite3.Connection, recorded_at: int) -> int:
+        # Never go back in time: as_of must see batches in commit order.
+        last = db.execute(
+            "SELECT MAX(t) FROM (SELECT MAX(recorded_at) AS t FROM events"
+            " UNION ALL SELECT MAX(recorded_at) FROM chain)"
+        ).fetchone()[0]
+        return max(recorded_at, (last or 0) + 1)
+
+    @staticmethod
+    def _check_expected(db: sqlite3.Connection, expect: dict[str, int]) -> None:
+        for node_id, version in expect.items():
+            row = db.execute("SELECT version, retracted FROM node_versions WHERE id = ?"
+                             " AND superseded_at = ?", (node_id, FOREVER)).fetchone()
+            current = 0 if row is None or row[1] else row[0]
+            if current != version:
+                raise ConflictError(f"node {node_id!r} changed meanwhile (version {current},"
+                                    f" expected {version})")
+
+    @staticmethod
+    def _known(db: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update(i for (i,) in db.execute(
+                f"SELECT id FROM events WHERE id IN ({marks})", chunk))
+        return found
+
+    @staticmethod
+    def _append(
+        db: sqlite3.Connection, t: int, rows: list[RowHash],
+        rewrites: Sequence[tuple[str, str, int, int, str, str]] = (),
+        redaction: dict[str, Any] | None = None,
+    ) -> None:
+        """Append the batch's chain entry (nothing when the batch wrote nothing)."""
+        if not rows and not rewrites:
+            return
+        last = db.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        entry = ChainEntry.make(seq, t, prev, rows, rewrites, redaction)
+        db.execute(
+            "INSERT INTO chain(seq, recorded_at, prev, body, hash) VALUES (?, ?, ?, ?, ?)",
+            (entry.seq, entry.recorded_at, entry.prev, entry.body, entry.hash),
+        )
 
     @staticmethod
     def _current(
@@ -195,7 +257,7 @@ class SQLiteStore:
                 found[key] = (digest, version, retracted)
         return found
 
-    def _write_nodes(self, db: sqlite3.Connection, rows: list[NodeRow], t: int) -> int:
+    def _write_nodes(self, db: sqlite3.Connection, rows: list[NodeRow], t: int) -> list[RowHash]:
         current = self._current(db, "node_versions", "id", [r.node.id for r in rows])
         changed = [
             r for r in rows
@@ -207,20 +269,23 @@ class SQLiteStore:
             "UPDATE node_versions SET superseded_at = ? WHERE id = ? AND superseded_at = ?",
             [(t, r.node.id, FOREVER) for r in changed if r.node.id in current],
         )
+        values = [
+            (
+                r.node.id, current.get(r.node.id, ("", 0, 0))[1] + 1, r.node.kind.value,
+                r.node.type, int(r.node.opaque), r.data, r.digest, 0,
+            )
+            for r in changed
+        ]
         db.executemany(
-            "INSERT INTO node_versions(id, version, kind, type, opaque, data, digest,"
-            " recorded_at, superseded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.node.id, current.get(r.node.id, ("", 0, 0))[1] + 1, r.node.kind.value,
-                    r.node.type, int(r.node.opaque), r.data, r.digest, t, FOREVER,
-                )
-                for r in changed
-            ],
+            f"INSERT INTO node_versions({_NODE_COLUMNS}, recorded_at, superseded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*v, t, FOREVER) for v in values],
         )
-        return len(changed)
+        return [node_row_hash(*v) for v in values]
 
-    def _write_relations(self, db: sqlite3.Connection, rows: list[RelationRow], t: int) -> int:
+    def _write_relations(
+        self, db: sqlite3.Connection, rows: list[RelationRow], t: int
+    ) -> list[RowHash]:
         current = self._current(db, "relation_versions", "key", [r.key for r in rows])
         changed = [
             r for r in rows
@@ -230,23 +295,24 @@ class SQLiteStore:
             "UPDATE relation_versions SET superseded_at = ? WHERE key = ? AND superseded_at = ?",
             [(t, r.key, FOREVER) for r in changed if r.key in current],
         )
+        values = [
+            (
+                r.key, current.get(r.key, ("", 0, 0))[1] + 1, r.relation.relation.value,
+                r.relation.from_, r.relation.to, r.relation.role,
+                int(r.relation.follows), r.data, r.digest, 0,
+            )
+            for r in changed
+        ]
         db.executemany(
-            "INSERT INTO relation_versions(key, version, relation, src, dst, role, follow, data,"
-            " digest, recorded_at, superseded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.key, current.get(r.key, ("", 0, 0))[1] + 1, r.relation.relation.value,
-                    r.relation.from_, r.relation.to, r.relation.role,
-                    int(r.relation.follows), r.data, r.digest, t, FOREVER,
-                )
-                for r in changed
-            ],
+            f"INSERT INTO relation_versions({_RELATION_COLUMNS}, recorded_at, superseded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*v, t, FOREVER) for v in values],
         )
-        return len(changed)
+        return [relation_row_hash(*v) for v in values]
 
     def _retract(
         self, db: sqlite3.Connection, node_ids: Collection[str], keys: Iterable[str], t: int
-    ) -> int:
+    ) -> list[RowHash]:
         relation_keys = set(keys)
         for node_id in node_ids:
             # Retracting a node retracts what touches it: no edge may dangle.
@@ -257,7 +323,7 @@ class SQLiteStore:
                     (node_id, node_id, FOREVER),
                 )
             )
-        count = 0
+        written: list[RowHash] = []
         for table, column, ids in (
             ("node_versions", "id", sorted(node_ids)),
             ("relation_versions", "key", sorted(relation_keys)),
@@ -270,14 +336,19 @@ class SQLiteStore:
                 [(t, k, FOREVER) for k in live],
             )
             # The tombstone copies the last version's columns so history stays readable.
-            columns = _TOMBSTONE_COLUMNS[table]
+            columns = _COLUMNS[table]
+            tombstones = []
+            for k, v in live.items():
+                last = db.execute(f"SELECT {columns} FROM {table} WHERE {column} = ?"
+                                  " AND version = ?", (k, v[1])).fetchone()
+                tombstones.append((last[0], last[1] + 1, *last[2:-1], 1))
+            marks = ", ".join("?" * (len(columns.split(",")) + 2))
             db.executemany(
-                f"INSERT INTO {table} SELECT {columns} FROM {table}"
-                f" WHERE {column} = ? AND version = ?",
-                [(t, FOREVER, k, v[1]) for k, v in live.items()],
+                f"INSERT INTO {table}({columns}, recorded_at, superseded_at) VALUES ({marks})",
+                [(*row, t, FOREVER) for row in tombstones],
             )
-            count += len(live)
-        return count
+            written.extend(_ROW_HASH[table](*row) for row in tombstones)
+        return written
 
     # -- reads --------------------------------------------------------------------------
 
@@ -364,6 +435,87 @@ class SQLiteStore:
             nodes={node for node, _ in reached},
             edges=[StoredRelation.from_row(*row) for row in edges],
         )
+
+    # -- the hash chain (see provgraph.chain / provgraph.verify) -----------------------
+
+    def chain(self, after: int = 0, limit: int = 500) -> list[ChainEntry]:
+        """Chain entries with ``seq > after``, in order, at most ``limit`` of them."""
+        rows = self._read("SELECT seq, recorded_at, prev, body, hash FROM chain WHERE seq > ?"
+                          " ORDER BY seq LIMIT ?", (after, limit))
+        return [ChainEntry(*row) for row in rows]
+
+    def chain_at(self, as_of: int) -> ChainEntry | None:
+        """The last chain entry recorded at or before ``as_of``."""
+        rows = self._read("SELECT seq, recorded_at, prev, body, hash FROM chain"
+                          " WHERE recorded_at <= ? ORDER BY seq DESC LIMIT 1", (as_of,))
+        return ChainEntry(*rows[0]) if rows else None
+
+    def scan(self) -> Iterator[tuple[int | None, RowHash]]:
+        """Every stored row with its batch time and chain hash, page by page (for verify)."""
+        for table in ("events", "node_versions", "relation_versions"):
+            columns = "id, digest" if table == "events" else _COLUMNS[table]
+            make = event_row_hash if table == "events" else _ROW_HASH[table]
+            after = 0
+            while True:
+                rows = self._read(f"SELECT rowid, recorded_at, {columns} FROM {table}"
+                                  " WHERE rowid > ? ORDER BY rowid LIMIT 5000", (after,))
+                for row in rows:
+                    yield row[1], make(*row[2:])
+                if len(rows) < 5000:
+                    break
+                after = rows[-1][0]
+
+    def derived_problems(self) -> list[str]:
+        """Stored state that does not follow from the rows: a ``superseded_at`` that is not
+        the next version's ``recorded_at`` (or, for the last version, not forever)."""
+        problems = []
+        for table, column, what in (("node_versions", "id", "node"),
+                                    ("relation_versions", "key", "relation")):
+            for key, version in self._read(
+                f"SELECT a.{column}, a.version FROM {table} a LEFT JOIN {table} b"
+                f" ON b.{column} = a.{column} AND b.version = a.version + 1"
+                " WHERE a.superseded_at <> COALESCE(b.recorded_at, ?)"
+                f" ORDER BY a.{column}, a.version LIMIT 1000", (FOREVER,)):
+                problems.append(f"{what} {key!r} version {version}: validity interval "
+                                "changed outside provgraph (superseded_at)")
+        return problems
+
+    def rewrite_nodes(
+        self, ids: Collection[str], rewrite: Callable[[StoredNode], tuple[str, str] | None],
+        event_id: str, event_digest: str, recorded_at: int, redaction: dict[str, Any],
+    ) -> int:
+        """Rewrite the data of every version of ``ids`` in place (a redaction), in one
+        transaction that also records ``event_id`` and appends the chain entry listing each
+        rewrite; ``rewrite`` returns the new ``(data, digest)``, or None to keep a version."""
+        try:
+            with self._transaction() as db:
+                if self._known(db, [event_id]):
+                    return 0
+                t = self._tick(db, recorded_at)
+                rewrites = []
+                for node_id in sorted(ids):
+                    for row in db.execute(
+                        f"SELECT {_NODE_COLUMNS}, recorded_at FROM node_versions WHERE id = ?"
+                        " ORDER BY version", (node_id,)
+                    ).fetchall():
+                        nid, version, kind, type_, opaque, data, digest, retracted, at = row
+                        change = rewrite(StoredNode.from_row(
+                            nid, kind, type_, opaque, data, version, at, retracted))
+                        if change is None:
+                            continue
+                        old = node_row_hash(*row[:8])
+                        new = node_row_hash(nid, version, kind, type_, opaque, *change,
+                                            retracted)
+                        db.execute("UPDATE node_versions SET data = ?, digest = ?"
+                                   " WHERE id = ? AND version = ?", (*change, nid, version))
+                        rewrites.append(("n", nid, int(version), int(at), old[3], new[3]))
+                db.execute("INSERT INTO events(id, digest, recorded_at) VALUES (?, ?, ?)",
+                           (event_id, event_digest, t))
+                self._append(db, t, [event_row_hash(event_id, event_digest)], rewrites,
+                             redaction)
+        except sqlite3.Error as e:
+            raise ProvgraphError(f"SQLite store {self.path}: redaction failed: {e}") from e
+        return len(rewrites)
 
     def close(self) -> None:
         """Close the database connection."""

@@ -1,0 +1,136 @@
+"""The tamper-evident hash chain every store keeps beside the graph.
+
+Each batch a store commits appends one :class:`ChainEntry` in the same transaction. The
+entry lists every row the batch wrote — events, node versions, relation versions,
+tombstones — as ``[kind, key, version, row hash]``, where the row hash covers every column
+of the row except ``superseded_at`` (which a later batch sets, and which :mod:`provgraph.verify`
+checks by re-deriving it). The entry's hash commits to its position, time, the previous
+entry's hash and a digest of its body, so changing, adding or removing any row, or any entry,
+shows up when :func:`provgraph.verify.verify` recomputes them.
+
+A redaction (GDPR erasure) rewrites rows in place; its entry lists each rewrite as
+``[kind, key, version, recorded_at, old hash, new hash]``, so the batches that first wrote
+those rows stay verifiable.
+
+The chain lives in the store it protects, so someone able to rewrite the whole store can
+rewrite the chain too: keep its head (``provgraph verify`` prints it, exports carry it)
+somewhere else, and check it later with ``provgraph verify --head``.
+
+>>> first = ChainEntry.make(1, 10, GENESIS, [event_row_hash("e1", "d1")])
+>>> first.hash == ChainEntry.make(1, 10, GENESIS, [event_row_hash("e1", "d1")]).hash
+True
+>>> first.seal_ok()
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+"""The ``prev`` of the first entry."""
+
+MODULUS = 2**256
+
+RowHash = tuple[str, str, int, str]
+"""``(kind, key, version, hash)``; kind is ``e`` (event), ``n`` (node) or ``r`` (relation)."""
+
+
+def _sha(value: Any) -> str:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def node_row_hash(
+    id: str, version: int, kind: str, type: str | None, opaque: Any, data: str, digest: str,
+    retracted: Any,
+) -> RowHash:
+    """The chain's hash of one node version (every column but ``superseded_at``)."""
+    version = int(version)
+    value = ["n", id, version, kind, type, bool(opaque), data, digest, bool(retracted)]
+    return ("n", id, version, _sha(value))
+
+
+def relation_row_hash(
+    key: str, version: int, relation: str, src: str, dst: str, role: str | None,
+    follow: Any, data: str, digest: str, retracted: Any,
+) -> RowHash:
+    """The chain's hash of one relation version (every column but ``superseded_at``)."""
+    version = int(version)
+    value = ["r", key, version, relation, src, dst, role, bool(follow), data, digest,
+             bool(retracted)]
+    return ("r", key, version, _sha(value))
+
+
+def event_row_hash(id: str, digest: str) -> RowHash:
+    """The chain's hash of one ingested event id."""
+    return ("e", id, 0, _sha(["e", id, digest]))
+
+
+def multiset(hashes: Iterable[str]) -> int:
+    """An order-free digest of a multiset of row hashes (their sum modulo 2^256), so rows
+    read back in any order can be checked against an entry without sorting them."""
+    total = 0
+    for value in hashes:
+        total = (total + int(value, 16)) % MODULUS
+    return total
+
+
+@dataclass(frozen=True)
+class ChainEntry:
+    """One link: what one batch (or one redaction) wrote, sealed to the link before it."""
+
+    seq: int
+    recorded_at: int
+    prev: str
+    body: str
+    hash: str
+
+    @classmethod
+    def make(
+        cls, seq: int, recorded_at: int, prev: str, rows: Iterable[RowHash],
+        rewrites: Iterable[tuple[str, str, int, int, str, str]] = (),
+        redaction: dict[str, Any] | None = None,
+    ) -> ChainEntry:
+        """Seal a new entry after ``prev`` (the previous entry's hash, or :data:`GENESIS`)."""
+        body: dict[str, Any] = {"rows": sorted([list(r) for r in rows])}
+        rewritten = sorted([list(r) for r in rewrites])
+        if rewritten:
+            body["rewrites"] = rewritten
+        if redaction is not None:
+            body["redaction"] = redaction
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return cls(seq, recorded_at, prev, text, cls.seal(seq, recorded_at, prev, text))
+
+    @staticmethod
+    def seal(seq: int, recorded_at: int, prev: str, body: str) -> str:
+        """The hash an entry with these fields must carry."""
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        return _sha([int(seq), int(recorded_at), prev, digest])
+
+    def seal_ok(self) -> bool:
+        """Whether the stored hash matches the entry's fields."""
+        return self.hash == self.seal(self.seq, self.recorded_at, self.prev, self.body)
+
+    def parsed(self) -> dict[str, Any]:
+        """The body as JSON."""
+        value: dict[str, Any] = json.loads(self.body)
+        return value
+
+    def rows(self) -> list[RowHash]:
+        """The rows this entry's batch wrote."""
+        return [(k, key, int(v), h) for k, key, v, h in self.parsed().get("rows", [])]
+
+    def rewrites(self) -> list[tuple[str, str, int, int, str, str]]:
+        """The rows a redaction rewrote: kind, key, version, their batch, old and new hash."""
+        return [(k, key, int(v), int(t), old, new)
+                for k, key, v, t, old, new in self.parsed().get("rewrites", [])]
+
+
+def head_label(entry: ChainEntry | None) -> str:
+    """``SEQ:HASH`` of an entry, the form ``provgraph verify --head`` takes back."""
+    return "0:" + GENESIS if entry is None else f"{entry.seq}:{entry.hash}"
