@@ -11,6 +11,7 @@ from provgraph import demo
 from provgraph.builder import EventBuilder
 from provgraph.errors import (
     ConfigurationError,
+    ConflictError,
     InvalidEventError,
     NotFoundError,
     ProvgraphError,
@@ -24,6 +25,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigurationError",
+    "ConflictError",
     "EventBuilder",
     "Graph",
     "IngestResult",

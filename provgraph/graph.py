@@ -123,8 +123,7 @@ class Graph:
         >>> g.ingest([{"id": "e1", "nodes": [{"id": "x", "kind": "entity"}]}]).node_versions
         1
         """
-        items: list[Any] = [events] if isinstance(events, (Event, Mapping)) else list(events)
-        parsed = parse_events(items)
+        parsed = parse_events(_event_list(events))
         fresh = self._fresh(parsed)
         self._check_references(fresh, check_kinds)
         skipped = len(parsed) - len(fresh)
@@ -440,7 +439,7 @@ class Graph:
         """
         from provgraph.openlineage import event_id, parse_run_event, run_id, to_native
 
-        items = [events] if isinstance(events, Mapping) else list(events)
+        items = _event_list(events)
         parsed = [parse_run_event(item) for item in items]
         total = IngestResult(0, 0, 0, 0, 0)
         for event in parsed:
@@ -504,6 +503,16 @@ class Graph:
         mentioned += [f"hf:datasets/{d}" for d in _as_list(meta.get("datasets"))]
         known = set(self.store.nodes(mentioned, NOW))
         return self.ingest(card_events(card, repo_id, files, known))
+
+
+def _event_list(events: Any) -> list[Any]:
+    """One event or an iterable of them as a list; InvalidEventError for anything else."""
+    if isinstance(events, (Event, Mapping)):
+        return [events]
+    if isinstance(events, (str, bytes)) or not isinstance(events, Iterable):
+        raise InvalidEventError("expected an event (a JSON object) or a list of events, got "
+                                f"{type(events).__name__}")
+    return list(events)
 
 
 def _as_list(value: Any) -> list[str]:

@@ -126,21 +126,24 @@ def _run_event(run: str, kind: str, client: int, n: int) -> dict[str, Any]:
     }
 
 
-def run_load(base_url: str, token: str | None, clients: int = 8, seconds: float = 20.0,
-             batch: int = 10, grace: float = 60.0,
+def run_load(base_url: str | list[str], token: str | None, clients: int = 8,
+             seconds: float = 20.0, batch: int = 10, grace: float = 60.0,
              during: Callable[[], None] | None = None, during_at: float = 0.5) -> LoadResult:
     """Load ``base_url`` from ``clients`` threads for ``seconds``; ``during`` (e.g. kill and
-    restart the server) runs in its own thread at ``during_at`` of the run."""
+    restart the server) runs in its own thread at ``during_at`` of the run. With several
+    URLs (servers on one store), client i talks to URL i mod n, so the two halves of each
+    OpenLineage run race through different processes."""
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     result = LoadResult(clients=clients, seconds=seconds)
     lock = threading.Lock()
-    setup = _Client(base_url, token, result, lock)
+    setup = _Client(urls[0], token, result, lock)
     if not setup.post("/api/v1/events", BASE_EVENT, time.monotonic() + grace):
-        raise RuntimeError(f"the server at {base_url} does not accept events")
+        raise RuntimeError(f"the server at {urls[0]} does not accept events")
     stop_at = time.monotonic() + seconds
     namespace = uuid.uuid4()
 
     def client(number: int) -> None:
-        me = _Client(base_url, token, result, lock)
+        me = _Client(urls[number % len(urls)], token, result, lock)
         n = 0
         while time.monotonic() < stop_at:
             n += 1

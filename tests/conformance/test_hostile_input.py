@@ -49,3 +49,11 @@ def test_hostile_strings_are_inert_and_verbatim(graph: Graph, weird: str) -> Non
     # Nothing else was touched or deleted.
     assert graph.node("bystander").id == "bystander"
     assert graph.store.known_events([weird]) != {}
+    # The same strings as query arguments, attribute names to trace, redact and verify.
+    assert graph.where(f"out:{weird}", weird).origin == weird
+    assert graph.why(f"out:{weird}").to_dict()
+    graph.redact([weird], [weird], salt=b"salt", reason=weird)
+    assert graph.node(weird).attributes[weird].startswith("redacted:hmac-sha256:")
+    assert graph.node("bystander").id == "bystander"
+    report = graph.verify()
+    assert report.ok, report.problems
