@@ -147,3 +147,37 @@ def test_every_command_has_help(command: tuple[str, ...]) -> None:
     assert "Usage:" in result.stdout
     summary = result.stdout.split("\n\n")[1].strip()
     assert len(summary) > 10, f"{command} has no help text"
+
+
+def test_verify_and_redact_commands(uri: str, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(uri, "demo")[0] == 0
+    code, out, _ = run(uri, "verify")
+    assert code == 0 and "OK: nothing changed outside provgraph" in out
+    head = out.splitlines()[0].split("head ")[1]
+    code, out, _ = run(uri, "verify", "--head", head, "--format", "json")
+    assert code == 0 and json.loads(out)["ok"] is True and json.loads(out)["head"] == head
+    assert run(uri, "export", "M1", "-o", str(tmp_path / "m1.json"))[0] == 0
+    assert run(uri, "verify", "--export", str(tmp_path / "m1.json"))[0] == 0
+    code, _, err = run(uri, "redact", "B", "-a", "license", "--salt-env", "NO_SUCH_VAR")
+    assert code == 2 and "NO_SUCH_VAR" in err
+    monkeypatch.setenv("PG_SALT", "pepper")
+    code, out, _ = run(uri, "redact", "B", "-a", "license", "--salt-env", "PG_SALT",
+                       "--format", "json")
+    assert code == 0 and json.loads(out)["versions"] == 1
+    assert "pepper" not in out
+    code, out, _ = run(uri, "show", "B", "--format", "json")
+    assert "vendor-license" not in out and "redacted:hmac-sha256:" in out
+    # The export made before the redaction no longer matches: the file holds erased data.
+    code, out, _ = run(uri, "verify", "--export", str(tmp_path / "m1.json"))
+    assert code == 1 and "TAMPERED: export: entity 'pgid:B' was edited in the file" in out
+    code, _, err = run(uri, "redact", "nobody", "-a", "email")
+    assert code == 1 and "no node 'nobody'" in err
+    path = uri.removeprefix("sqlite:///")
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE node_versions SET type = 'Dataset' WHERE id = 'M1'")
+    code, out, _ = run(uri, "verify")
+    assert code == 1 and "TAMPERED: node 'M1' version 1: changed outside provgraph" in out
+    assert "FAILED: 1 problem(s)" in out
