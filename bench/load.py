@@ -31,6 +31,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from run import wipe  # bench/run.py: empty a Neo4j database in batches
+
 import provgraph
 from provgraph.loadgen import ServerProcess, check, run_load
 
@@ -188,15 +190,6 @@ def hostile_body(rng: random.Random, i: int) -> tuple[str, str]:
         elif isinstance(target, list) and target:
             target[rng.randrange(len(target))] = rng.choice(NASTY)
     return path, json.dumps(body)
-
-
-def wipe(graph: provgraph.Graph) -> None:
-    """Empty the Neo4j database between runs."""
-    store: Any = graph.store
-    with store._driver.session(database=store.database) as session:
-        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS"
-                    ).consume()
-        session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
 
 
 def render(rows: list[dict[str, Any]]) -> str:

@@ -92,7 +92,7 @@ def test_two_processes_ingesting_overlapping_events_write_each_once(
     time.sleep(1.5)  # both connected and waiting
     go.touch()
     outputs = [child.communicate(timeout=300) for child in children]
-    for child, (out, err) in zip(children, outputs, strict=True):
+    for child, (_out, err) in zip(children, outputs, strict=True):
         assert child.returncode == 0, err
     counts = version_counts(graph, "ov:")
     assert len(counts) == 400 + 7

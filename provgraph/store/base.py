@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, Protocol
 
-from provgraph.chain import ChainEntry, RowHash
+from provgraph.chain import ChainEntry, RowHash, node_row_hash
 from provgraph.events import ChangeSet
 
 Direction = Literal["down", "up"]
@@ -146,6 +146,26 @@ class Traversal:
     root: str
     nodes: set[str] = field(default_factory=set)
     edges: list[StoredRelation] = field(default_factory=list)
+
+
+Rewrite = tuple[str, str, int, int, str, str]
+"""A row a redaction rewrote: kind, key, version, its batch time, old and new chain hash."""
+
+
+def rewrite_version(
+    columns: tuple[Any, ...], rewrite: Callable[[StoredNode], tuple[str, str] | None],
+) -> tuple[str, str, Rewrite] | None:
+    """Apply ``rewrite`` to one node version given as its columns ``(id, version, kind, type,
+    opaque, data, digest, retracted, recorded_at)``: the new data and digest, and the chain's
+    record of the change; None when the version is left as it is."""
+    node_id, version, kind, type_, opaque, data, digest, retracted, at = columns
+    change = rewrite(StoredNode.from_row(node_id, kind, type_, opaque, data, version, at,
+                                         retracted))
+    if change is None:
+        return None
+    old = node_row_hash(node_id, version, kind, type_, opaque, data, digest, retracted)
+    new = node_row_hash(node_id, version, kind, type_, opaque, *change, retracted)
+    return change[0], change[1], ("n", node_id, int(version), int(at), old[3], new[3])
 
 
 @dataclass

@@ -38,6 +38,7 @@ from provgraph.store.base import (
     StoredRelation,
     Traversal,
     WriteStats,
+    rewrite_version,
 )
 
 T = TypeVar("T")
@@ -352,16 +353,11 @@ class Neo4jStore:
                 return  # this redaction was already applied
             rewrites, rows = [], []
             for r in tx.run(cypher_library.load("redaction_read"), {"ids": sorted(ids)}):
-                node_id, version, kind, type_, opaque, data, digest, retracted, at = r.values()
-                change = rewrite(StoredNode.from_row(
-                    node_id, kind, type_, opaque, data, version, at, retracted))
-                if change is None:
-                    continue
-                old = node_row_hash(*list(r.values())[:8])
-                new = node_row_hash(node_id, version, kind, type_, opaque, *change, retracted)
-                rows.append({"id": node_id, "version": version, "data": change[0],
-                             "digest": change[1]})
-                rewrites.append(("n", node_id, int(version), int(at), old[3], new[3]))
+                done = rewrite_version(tuple(r.values()), rewrite)
+                if done is not None:
+                    rows.append({"id": r["id"], "version": r["version"], "data": done[0],
+                                 "digest": done[1]})
+                    rewrites.append(done[2])
             if rows:
                 tx.run(cypher_library.load("redaction_write"), {"rows": rows}).consume()
             self._append(tx, t, [event_row_hash(event_id, event_digest)], rewrites, redaction)

@@ -33,6 +33,7 @@ from provgraph.store.base import (
     StoredRelation,
     Traversal,
     WriteStats,
+    rewrite_version,
 )
 
 SCHEMA_VERSION = "1"
@@ -498,17 +499,12 @@ class SQLiteStore:
                         f"SELECT {_NODE_COLUMNS}, recorded_at FROM node_versions WHERE id = ?"
                         " ORDER BY version", (node_id,)
                     ).fetchall():
-                        nid, version, kind, type_, opaque, data, digest, retracted, at = row
-                        change = rewrite(StoredNode.from_row(
-                            nid, kind, type_, opaque, data, version, at, retracted))
-                        if change is None:
-                            continue
-                        old = node_row_hash(*row[:8])
-                        new = node_row_hash(nid, version, kind, type_, opaque, *change,
-                                            retracted)
-                        db.execute("UPDATE node_versions SET data = ?, digest = ?"
-                                   " WHERE id = ? AND version = ?", (*change, nid, version))
-                        rewrites.append(("n", nid, int(version), int(at), old[3], new[3]))
+                        done = rewrite_version(tuple(row), rewrite)
+                        if done is not None:
+                            db.execute("UPDATE node_versions SET data = ?, digest = ?"
+                                       " WHERE id = ? AND version = ?",
+                                       (done[0], done[1], row[0], row[1]))
+                            rewrites.append(done[2])
                 db.execute("INSERT INTO events(id, digest, recorded_at) VALUES (?, ?, ?)",
                            (event_id, event_digest, t))
                 self._append(db, t, [event_row_hash(event_id, event_digest)], rewrites,
