@@ -1,8 +1,7 @@
-// chain_at: the last chain entry recorded at or before $as_of.
+// chain_at: the head of the hash chain at $as_of (its last entry recorded by then).
 // Parameters: $as_of.
 MATCH (c:PGChain)
 WHERE c.recorded_at <= $as_of
-RETURN c.seq AS seq, c.recorded_at AS recorded_at, c.prev AS prev, c.body AS body,
-       c.hash AS hash
+RETURN c.seq AS seq, c.recorded_at AS recorded_at, c.hash AS hash
 ORDER BY c.seq DESC
 LIMIT 1

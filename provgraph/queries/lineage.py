@@ -14,7 +14,7 @@ from typing import Any
 
 from provgraph.errors import ConfigurationError, NotFoundError
 from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS, RelationName
-from provgraph.store.base import Direction, Store, StoredNode, StoredRelation
+from provgraph.store.base import Direction, Store, StoredRelation
 
 #: Entity types an impact summary counts, in the order it lists them.
 IMPACT_SUMMARY_TYPES = ("Model", "Adapter", "Checkpoint", "Index", "Deployment", "System")
@@ -130,20 +130,20 @@ def walk(
     """Ancestry (``down``) or impact (``up``) of ``root``; raises NotFoundError if absent."""
     if depth is not None and (not isinstance(depth, int) or depth < 0):
         raise ConfigurationError(f"depth must be a non-negative integer, got {depth!r}")
-    if root not in store.nodes([root], as_of):
+    if root not in store.kinds([root], as_of):
         raise NotFoundError(f"no node {root!r} in {store.uri}")
     names = relation_set(relations, include_agents)
     traversal = store.traverse(root, direction, names, depth, as_of)
     depths = _shortest_depths(root, traversal.edges, direction)
-    info: dict[str, StoredNode] = store.nodes(depths, as_of)
+    info = store.kinds(depths, as_of)
     nodes = sorted(
         (
             LineageNode(
                 id=node_id,
-                kind=info[node_id].kind if node_id in info else None,
-                type=info[node_id].type if node_id in info else None,
+                kind=info[node_id][0] if node_id in info else None,
+                type=info[node_id][1] if node_id in info else None,
                 depth=hops,
-                opaque=node_id in info and info[node_id].opaque,
+                opaque=node_id in info and info[node_id][2],
             )
             for node_id, hops in depths.items()
             if node_id != root
@@ -154,7 +154,7 @@ def walk(
     # own lineage is unknown). An impact walk never stops at one, so it lists none.
     opaque = sorted(
         n for n in depths
-        if n in info and info[n].opaque and (n != root or direction == "down")
+        if n in info and info[n][2] and (n != root or direction == "down")
     )
     edges = sorted(traversal.edges, key=lambda e: (e.source, e.relation, e.target, e.key))
     return Lineage(root=root, direction=direction, nodes=nodes, edges=edges, opaque=opaque)

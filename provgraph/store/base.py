@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, Protocol
 
-from provgraph.chain import ChainEntry, RowHash, node_row_hash
+from provgraph.chain import ChainEntry, ChainHead, RowHash, node_row_hash
 from provgraph.events import ChangeSet
 
 Direction = Literal["down", "up"]
@@ -148,6 +148,9 @@ class Traversal:
     edges: list[StoredRelation] = field(default_factory=list)
 
 
+NodeKind = tuple[str, str | None, bool]
+"""``(kind, type, opaque)`` of a node at some time."""
+
 Rewrite = tuple[str, str, int, int, str, str]
 """A row a redaction rewrote: kind, key, version, its batch time, old and new chain hash."""
 
@@ -197,6 +200,11 @@ class Store(Protocol):
         """The versions of ``ids`` valid at ``as_of`` (absent ids are left out)."""
         ...
 
+    def kinds(self, ids: Iterable[str], as_of: int) -> dict[str, NodeKind]:
+        """Kind, type and opacity of the nodes among ``ids`` valid at ``as_of`` (what a
+        lineage answer shows of each node, without reading attributes)."""
+        ...
+
     def relations(self, ids: Iterable[str], as_of: int,
                   outgoing: bool = False) -> list[StoredRelation]:
         """Every relation valid at ``as_of`` with either end in ``ids`` (only those leaving
@@ -228,8 +236,8 @@ class Store(Protocol):
         """Hash-chain entries with ``seq > after``, in order, at most ``limit``."""
         ...
 
-    def chain_at(self, as_of: int) -> ChainEntry | None:
-        """The last hash-chain entry recorded at or before ``as_of``."""
+    def chain_at(self, as_of: int) -> ChainHead | None:
+        """The head of the hash chain at ``as_of``: its last entry recorded by then."""
         ...
 
     def scan(self) -> Iterator[tuple[int | None, RowHash]]:

@@ -24,6 +24,7 @@ from provgraph import cypher_library
 from provgraph.chain import (
     GENESIS,
     ChainEntry,
+    ChainHead,
     RowHash,
     event_row_hash,
     node_row_hash,
@@ -34,6 +35,7 @@ from provgraph.errors import ConflictError, ProvgraphError, StoreUnavailableErro
 from provgraph.events import ChangeSet
 from provgraph.store.base import (
     Direction,
+    NodeKind,
     StoredNode,
     StoredRelation,
     Traversal,
@@ -238,6 +240,11 @@ class Neo4jStore:
         records = self._query("nodes_as_of", ids=sorted(set(ids)), as_of=as_of)
         return {r["id"]: StoredNode.from_row(*r.values()) for r in records}
 
+    def kinds(self, ids: Iterable[str], as_of: int) -> dict[str, NodeKind]:
+        """Kind, type and opacity of the nodes among ``ids`` valid at ``as_of``."""
+        records = self._query("node_kinds_as_of", ids=sorted(set(ids)), as_of=as_of)
+        return {r["id"]: (r["kind"], r["type"], bool(r["opaque"])) for r in records}
+
     def relations(self, ids: Iterable[str], as_of: int,
                   outgoing: bool = False) -> list[StoredRelation]:
         """Relations visible at ``as_of`` touching ``ids`` (leaving them if ``outgoing``)."""
@@ -291,10 +298,10 @@ class Neo4jStore:
         return [ChainEntry(*r.values())
                 for r in self._query("chain_entries", after=after, limit=limit)]
 
-    def chain_at(self, as_of: int) -> ChainEntry | None:
-        """The last chain entry recorded at or before ``as_of``."""
+    def chain_at(self, as_of: int) -> ChainHead | None:
+        """The head of the hash chain at ``as_of``: its last entry recorded by then."""
         records = self._query("chain_at", as_of=as_of)
-        return ChainEntry(*records[0].values()) if records else None
+        return ChainHead(*records[0].values()) if records else None
 
     def _stream(self, name: str) -> Iterator[neo4j.Record]:
         try:

@@ -19,6 +19,7 @@ from typing import Any
 from provgraph.chain import (
     GENESIS,
     ChainEntry,
+    ChainHead,
     RowHash,
     event_row_hash,
     node_row_hash,
@@ -29,6 +30,7 @@ from provgraph.errors import ConflictError, ProvgraphError, StoreUnavailableErro
 from provgraph.events import ChangeSet, NodeRow, RelationRow
 from provgraph.store.base import (
     Direction,
+    NodeKind,
     StoredNode,
     StoredRelation,
     Traversal,
@@ -199,10 +201,9 @@ class SQLiteStore:
     @staticmethod
     def _tick(db: sqlite3.Connection, recorded_at: int) -> int:
         # Never go back in time: as_of must see batches in commit order.
-        last = db.execute(
-            "SELECT MAX(t) FROM (SELECT MAX(recorded_at) AS t FROM events"
-            " UNION ALL SELECT MAX(recorded_at) FROM chain)"
-        ).fetchone()[0]
+        # Every batch that writes appends a chain entry, so the chain's last time (an index
+        # lookup) is the store's last time.
+        last = db.execute("SELECT MAX(recorded_at) FROM chain").fetchone()[0]
         return max(recorded_at, (last or 0) + 1)
 
     @staticmethod
@@ -375,6 +376,16 @@ class SQLiteStore:
         )
         return {row[0]: StoredNode.from_row(*row) for row in rows}
 
+    def kinds(self, ids: Iterable[str], as_of: int) -> dict[str, NodeKind]:
+        """Kind, type and opacity of the nodes among ``ids`` valid at ``as_of``."""
+        rows = self._read(
+            "SELECT n.id, n.kind, n.type, n.opaque"
+            " FROM json_each(:ids) j JOIN node_versions n ON n.id = j.value"
+            f" WHERE {_VISIBLE.format(a='n')}",
+            {"ids": json.dumps(sorted(set(ids))), "t": as_of},
+        )
+        return {row[0]: (row[1], row[2], bool(row[3])) for row in rows}
+
     def relations(self, ids: Iterable[str], as_of: int,
                   outgoing: bool = False) -> list[StoredRelation]:
         """Relations visible at ``as_of`` touching ``ids`` (leaving them if ``outgoing``)."""
@@ -445,11 +456,11 @@ class SQLiteStore:
                           " ORDER BY seq LIMIT ?", (after, limit))
         return [ChainEntry(*row) for row in rows]
 
-    def chain_at(self, as_of: int) -> ChainEntry | None:
-        """The last chain entry recorded at or before ``as_of``."""
-        rows = self._read("SELECT seq, recorded_at, prev, body, hash FROM chain"
+    def chain_at(self, as_of: int) -> ChainHead | None:
+        """The head of the hash chain at ``as_of``: its last entry recorded by then."""
+        rows = self._read("SELECT seq, recorded_at, hash FROM chain"
                           " WHERE recorded_at <= ? ORDER BY seq DESC LIMIT 1", (as_of,))
-        return ChainEntry(*rows[0]) if rows else None
+        return ChainHead(*rows[0]) if rows else None
 
     def scan(self) -> Iterator[tuple[int | None, RowHash]]:
         """Every stored row with its batch time and chain hash, page by page (for verify)."""
