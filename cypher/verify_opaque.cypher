@@ -4,7 +4,7 @@
 MATCH (n:PGNode)
 CALL (n) {
   OPTIONAL MATCH (v:PGNodeVersion {id: n.id})
-  WHERE v.opaque AND NOT v.retracted
+  WHERE v.version > 0 AND v.opaque AND NOT v.retracted  // seeks the (id, version) index
   WITH v ORDER BY v.version
   RETURN collect(v.recorded_at) AS opened, collect(v.superseded_at) AS closed
 }

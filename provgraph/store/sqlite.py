@@ -458,8 +458,9 @@ class SQLiteStore:
 
     def chain_at(self, as_of: int) -> ChainHead | None:
         """The head of the hash chain at ``as_of``: its last entry recorded by then."""
+        # Times increase with seq, so the recorded_at index finds the head in one seek.
         rows = self._read("SELECT seq, recorded_at, hash FROM chain"
-                          " WHERE recorded_at <= ? ORDER BY seq DESC LIMIT 1", (as_of,))
+                          " WHERE recorded_at <= ? ORDER BY recorded_at DESC LIMIT 1", (as_of,))
         return ChainHead(*rows[0]) if rows else None
 
     def scan(self) -> Iterator[tuple[int | None, RowHash]]:
