@@ -366,24 +366,22 @@ class SQLiteStore:
             )
         return found
 
-    def nodes(self, ids: Iterable[str], as_of: int) -> dict[str, StoredNode]:
-        """The versions of ``ids`` visible at ``as_of``."""
-        rows = self._read(
-            "SELECT n.id, n.kind, n.type, n.opaque, n.data, n.version, n.recorded_at"
-            " FROM json_each(:ids) j JOIN node_versions n ON n.id = j.value"
+    def _visible(self, columns: str, ids: Iterable[str], as_of: int) -> list[Any]:
+        return self._read(
+            f"SELECT {columns} FROM json_each(:ids) j JOIN node_versions n ON n.id = j.value"
             f" WHERE {_VISIBLE.format(a='n')}",
             {"ids": json.dumps(sorted(set(ids))), "t": as_of},
         )
+
+    def nodes(self, ids: Iterable[str], as_of: int) -> dict[str, StoredNode]:
+        """The versions of ``ids`` visible at ``as_of``."""
+        rows = self._visible(
+            "n.id, n.kind, n.type, n.opaque, n.data, n.version, n.recorded_at", ids, as_of)
         return {row[0]: StoredNode.from_row(*row) for row in rows}
 
     def kinds(self, ids: Iterable[str], as_of: int) -> dict[str, NodeKind]:
         """Kind, type and opacity of the nodes among ``ids`` valid at ``as_of``."""
-        rows = self._read(
-            "SELECT n.id, n.kind, n.type, n.opaque"
-            " FROM json_each(:ids) j JOIN node_versions n ON n.id = j.value"
-            f" WHERE {_VISIBLE.format(a='n')}",
-            {"ids": json.dumps(sorted(set(ids))), "t": as_of},
-        )
+        rows = self._visible("n.id, n.kind, n.type, n.opaque", ids, as_of)
         return {row[0]: (row[1], row[2], bool(row[3])) for row in rows}
 
     def relations(self, ids: Iterable[str], as_of: int,
