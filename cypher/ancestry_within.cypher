@@ -9,6 +9,9 @@
 // Example: :param root => 'S1-int8'; :param relations => ['used','wasGeneratedBy',
 //   'wasDerivedFrom','wasInformedBy','hadMember']; :param as_of => 4611686018427387904;
 //   :param max_depth => null
+// Plan the shortest paths from the start node outwards (one search), never as one
+// search per (start, end) pair over every node, which the planner may pick on small graphs.
+CYPHER statefulShortestPlanningMode=all_if_possible
 MATCH (root:PGNode {id: $root})
 MATCH p = ANY SHORTEST (root)(
     (a:PGNode)-[r]->(b:PGNode)

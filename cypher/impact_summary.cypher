@@ -3,6 +3,9 @@
 // (a recalled dataset, a base model whose license changed, a commit with a bug).
 // Current lineage; the same dependency edges and opaque stops as impact.cypher.
 // Parameters: $id.   Example: :param id => 'B'
+// Plan the shortest paths from the bound end outwards (one search), never as one
+// search per (start, end) pair over every node, which the planner may pick on small graphs.
+CYPHER statefulShortestPlanningMode=all_if_possible
 MATCH (x:PGNode {id: $id})
 MATCH p = ANY SHORTEST (n:PGNode)(
     (a:PGNode)-[r]->(b:PGNode)

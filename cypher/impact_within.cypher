@@ -3,6 +3,9 @@
 // backwards.
 // Parameters: $root, $relations [string], $as_of (µs; 4611686018427387904 = now),
 //             $max_depth (integer or null).
+// Plan the shortest paths from the start node outwards (one search), never as one
+// search per (start, end) pair over every node, which the planner may pick on small graphs.
+CYPHER statefulShortestPlanningMode=all_if_possible
 MATCH (root:PGNode {id: $root})
 MATCH p = ANY SHORTEST (n)(
     (a:PGNode)-[r]->(b:PGNode)

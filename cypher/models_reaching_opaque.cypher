@@ -2,6 +2,9 @@
 // undisclosed training data, say): their lineage is incomplete beyond that node. A model
 // that is opaque itself is listed with hops = 0.
 // Parameters: none.
+// Plan the shortest paths from the start node outwards (one search), never as one
+// search per (start, end) pair over every node, which the planner may pick on small graphs.
+CYPHER statefulShortestPlanningMode=all_if_possible
 MATCH (m:PGNode {kind: 'entity', type: 'Model'})
 MATCH p = ANY SHORTEST (m)(
     (a:PGNode)-[r]->(b:PGNode)

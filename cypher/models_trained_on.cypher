@@ -3,6 +3,9 @@
 // Current lineage; the same dependency edges and opaque stops as impact.cypher, so a record
 // dropped by a member-level preprocessing step reaches no model.
 // Parameters: $ids [string].   Example: :param ids => ['s1', 's2']
+// Plan the shortest paths from the bound end outwards (one search), never as one
+// search per (start, end) pair over every node, which the planner may pick on small graphs.
+CYPHER statefulShortestPlanningMode=all_if_possible
 UNWIND $ids AS record_id
 MATCH (x:PGNode {id: record_id})
 MATCH p = ANY SHORTEST (m:PGNode)(

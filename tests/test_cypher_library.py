@@ -107,3 +107,34 @@ def test_systems_containing(demo_neo4j: Graph) -> None:
     assert rows(demo_neo4j, "systems_containing", id="model:foundation-7b") == [
         {"system": "system:support-bot", "model": "model:acme-1b-int4"}]
     assert rows(demo_neo4j, "systems_containing", id="s2") == []
+
+
+# Queries whose job is to read everything (verify's scans); every other query must start from
+# an index and never plan a shortest path per (start, end) pair.
+FULL_SCANS = {"scan_events", "scan_node_versions", "scan_relationships", "verify_node_intervals",
+              "verify_relation_intervals", "verify_opaque"}
+BAD_OPERATORS = ("NodeByLabelScan", "AllNodesScan", "AllRelationshipsScan",
+                 "StatefulShortestPath(Into)")
+
+
+def _operators(plan: Any) -> Iterator[str]:
+    yield plan["operatorType"].split("@")[0]
+    for child in plan.get("children", []):
+        yield from _operators(child)
+
+
+def test_no_library_query_scans_the_whole_graph(demo_neo4j: Graph) -> None:
+    driver: Any = demo_neo4j.store._driver  # type: ignore[attr-defined]
+    params = {"ids": [], "id": "x", "root": "x", "relations": [], "as_of": 1, "t": 1,
+              "forever": 1, "rows": [], "after": "", "limit": 1, "seq": 1, "prev": "x",
+              "body": "x", "hash": "x", "max_depth": 3, "dataset": "x", "model": "x",
+              "system": "x"}
+    found = {}
+    for name in cypher_library.names():
+        if name == "schema" or name in FULL_SCANS:
+            continue
+        plan = driver.execute_query("EXPLAIN " + cypher_library.load(name), params).summary.plan
+        bad = [op for op in _operators(plan) if op.endswith(BAD_OPERATORS)]
+        if bad:
+            found[name] = bad
+    assert found == {}
