@@ -346,9 +346,8 @@ class Neo4jStore:
         self, ids: Collection[str], rewrite: Callable[[StoredNode], tuple[str, str] | None],
         event_id: str, event_digest: str, recorded_at: int, redaction: dict[str, Any],
     ) -> int:
-        """Rewrite the data of every version of ``ids`` in place (a redaction), in one
-        transaction that also records ``event_id`` and appends the chain entry listing each
-        rewrite; ``rewrite`` returns the new ``(data, digest)``, or None to keep a version."""
+        """A redaction in one Neo4j transaction, serialized by the clock node (see
+        :meth:`~provgraph.store.base.Store.rewrite_nodes`)."""
         count = 0
 
         def work(tx: neo4j.ManagedTransaction) -> None:
