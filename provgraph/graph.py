@@ -331,15 +331,27 @@ class Graph:
 
     # -- PROV-JSON ------------------------------------------------------------------------
 
-    def import_prov(self, source: Any) -> IngestResult:
+    def import_prov(self, source: Any,
+                    progress: Callable[[int], None] | None = None) -> IngestResult:
         """Import a PROV-JSON document (a JSON string, a path, a dict or a ``prov``
         ProvDocument), bundles and all; ids keep their qualified names as written.
 
+        Merges as PROV does: a node the document only names inside relations is referenced,
+        not described (no new version); a node declared again is unified with the stored one
+        (union of attributes) as a new version. A large document is written in chunks of
+        bounded size, one transaction each; importing it again completes an interrupted import.
         Raises InvalidEventError (nothing written) if the document is malformed.
         """
-        from provgraph.provjson import load_document, prov_events
+        from provgraph.prov_merge import import_events
+        from provgraph.provjson import load_document
 
-        return self.ingest(prov_events(load_document(source)), check_kinds=False)
+        events, done = import_events(
+            load_document(source), self.store.known_events,
+            lambda ids: self.store.nodes(ids, NOW),
+            lambda ids: self.store.relations(ids, NOW, outgoing=True))
+        result = self.ingest(events, check_kinds=False, batch_size=1, progress=progress)
+        result.skipped_events += done
+        return result
 
     def export_prov(self, root: str | None = None, as_of: AsOf = None,
                     out: IO[str] | None = None) -> str:

@@ -202,14 +202,18 @@ def prov_events(document: dict[str, Any]) -> list[dict[str, Any]]:
                                   "entries": []})
     if holder in nodes:
         nodes[holder] = {"kind": "entity", "entries": [], "type": "ProvDocument"}
-    out_nodes = [_node(node_id, info, partial.get(node_id, [])) for node_id, info in
+    out_nodes = [prov_node(node_id, info, partial.get(node_id, [])) for node_id, info in
                  nodes.items()]
-    out_relations = [_relation(rel) for rel in relations.values()]
+    out_relations = [prov_relation(rel) for rel in relations.values()]
     return [{"id": "prov-json:" + _digest(document), "nodes": out_nodes,
              "relations": out_relations}]
 
 
-def _node(node_id: str, info: dict[str, Any], partial: list[dict[str, Any]]) -> dict[str, Any]:
+def prov_node(node_id: str, info: dict[str, Any], partial: list[dict[str, Any]]
+              ) -> dict[str, Any]:
+    """The native node of a PROV id: its records (``info['entries']``) kept verbatim, and
+    what provgraph understands of them; attributes given by several records are unioned,
+    multi-valued where they differ (as PROV unifies records of one id)."""
     attributes: dict[str, Any] = {}
     node: dict[str, Any] = {"id": node_id, "kind": info["kind"]}
     types: list[Any] = []
@@ -225,7 +229,7 @@ def _node(node_id: str, info: dict[str, Any], partial: list[dict[str, Any]]) -> 
                 node["started_at" if name == "prov:startTime" else "ended_at"] = str(
                     _single(value))
             else:
-                attributes[_local(name)] = _plain(value)
+                _union(attributes, _local(name), _plain(value))
     if "type" in info:
         node["type"] = info["type"]
     for value in types:
@@ -240,7 +244,19 @@ def _node(node_id: str, info: dict[str, Any], partial: list[dict[str, Any]]) -> 
     return node
 
 
-def _relation(rel: dict[str, Any]) -> dict[str, Any]:
+def _union(attributes: dict[str, Any], name: str, value: Any) -> None:
+    if name not in attributes or attributes[name] == value:
+        attributes[name] = value
+        return
+    values = attributes[name] if isinstance(attributes[name], list) else [attributes[name]]
+    for item in value if isinstance(value, list) else [value]:
+        if item not in values:
+            values = [*values, item]
+    attributes[name] = values
+
+
+def prov_relation(rel: dict[str, Any]) -> dict[str, Any]:
+    """The native relation of a PROV relation record (its records kept verbatim)."""
     source_key, target_key = ENDPOINTS[rel["relation"]]
     out: dict[str, Any] = {"relation": rel["relation"], "from": rel["from"], "to": rel["to"],
                            "id": rel["id"], "prov": {"entries": rel["entries"]}}
@@ -372,19 +388,14 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _write_node(writer: _Writer, node: StoredNode) -> None:
-    prov = node.prov
-    if prov is not None:
-        grouped: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
-        for entry in prov.get("entries", []):
-            grouped.setdefault((entry["bundle"], entry["record"]), []).append(entry)
-        for (bundle, record), entries in grouped.items():
-            prefix = {k: v for e in entries for k, v in (e.get("prefix") or {}).items()}
-            writer.add(bundle, record, node.id, [e["attributes"] for e in entries], prefix)
-        for record in prov.get("records", []):
-            writer.add(record["bundle"], record["record"], record.get("id"),
-                       record["attributes"], record.get("prefix"))
-        return
+def native_entry(node: StoredNode) -> dict[str, Any]:
+    """A native node version as the PROV record it exports as (to merge PROV into it)."""
+    writer = _Writer()
+    return {"record": node.kind, "bundle": None, "attributes": _native_attributes(writer, node),
+            "prefix": dict(writer.prefixes[None])}
+
+
+def _native_attributes(writer: _Writer, node: StoredNode) -> dict[str, Any]:
     attributes: dict[str, Any] = {}
     if node.type:
         attributes["prov:type"] = {"$": f"pg:{node.type}", "type": "prov:QUALIFIED_NAME"}
@@ -400,7 +411,23 @@ def _write_node(writer: _Writer, node: StoredNode) -> None:
         if value is not None and value != []:
             key = f"pg:{name}" if ":" not in name else writer.qname(name)
             attributes[key] = _value(value)
-    writer.add(None, node.kind, writer.qname(node.id), attributes)
+    return attributes
+
+
+def _write_node(writer: _Writer, node: StoredNode) -> None:
+    prov = node.prov
+    if prov is not None:
+        grouped: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
+        for entry in prov.get("entries", []):
+            grouped.setdefault((entry["bundle"], entry["record"]), []).append(entry)
+        for (bundle, record), entries in grouped.items():
+            prefix = {k: v for e in entries for k, v in (e.get("prefix") or {}).items()}
+            writer.add(bundle, record, node.id, [e["attributes"] for e in entries], prefix)
+        for record in prov.get("records", []):
+            writer.add(record["bundle"], record["record"], record.get("id"),
+                       record["attributes"], record.get("prefix"))
+        return
+    writer.add(None, node.kind, writer.qname(node.id), _native_attributes(writer, node))
 
 
 def _write_relation(writer: _Writer, relation: StoredRelation) -> None:
