@@ -82,8 +82,8 @@ def _merge_chunk(chunk: list[tuple[str, dict[str, Any]]], nodes: NodeReader,
              if not r["id"].startswith("_:") and r["relation"] not in _KEYLESS]
     by_name: dict[tuple[str, str, str, str | None], StoredRelation] = {}
     if named:
-        for old in relations({r["from"] for r in named}):
-            by_name[(old.relation, old.source, old.target, old.explicit_id)] = old
+        for stored in relations({r["from"] for r in named}):
+            by_name[(stored.relation, stored.source, stored.target, stored.explicit_id)] = stored
     out_relations = []
     for relation in new_relations:
         old = None if relation["relation"] in _KEYLESS else by_name.get(
