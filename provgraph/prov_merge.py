@@ -82,8 +82,8 @@ def _merge_chunk(chunk: list[tuple[str, dict[str, Any]]], nodes: NodeReader,
              if not r["id"].startswith("_:") and r["relation"] not in _KEYLESS]
     by_name: dict[tuple[str, str, str, str | None], StoredRelation] = {}
     if named:
-        for stored in relations({r["from"] for r in named}):
-            by_name[(stored.relation, stored.source, stored.target, stored.explicit_id)] = stored
+        for rel in relations({r["from"] for r in named}):
+            by_name[(rel.relation, rel.source, rel.target, rel.explicit_id)] = rel
     out_relations = []
     for relation in new_relations:
         old = None if relation["relation"] in _KEYLESS else by_name.get(
