@@ -18,6 +18,7 @@ import click
 from provgraph import __version__
 from provgraph.errors import InvalidEventError, ProvgraphError
 from provgraph.graph import Graph, connect
+from provgraph.hf_cards import read_card
 from provgraph.queries.lineage import Lineage
 from provgraph.store import default_path
 
@@ -355,7 +356,9 @@ def read_native(path: Path) -> list[Any]:
               help="What the files hold (openlineage: RunEvents, JSON or JSON Lines; hf: a"
               " model card README.md; mlflow: no files, read --tracking-uri).")
 @click.option("--repo-id", metavar="ORG/NAME",
-              help="The Hub repository a model card (--format hf) describes.")
+              help="The Hub repository a single model card (--format hf) describes; by"
+              " default read from its huggingface_hub cache path"
+              " (models--ORG--NAME/snapshots/REV/README.md), with the revision.")
 @click.option("--tracking-uri", metavar="URI",
               help="MLflow tracking store to import from (with --format mlflow).")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
@@ -380,15 +383,22 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri:
         return
     if not files:
         raise click.UsageError("give at least one FILE to import")
+    if fmt == "hf":
+        if repo_id and len(files) > 1:
+            raise click.UsageError("--repo-id applies to a single card; with several cards"
+                                   " each repository is read from its Hub cache path")
+        cards = [read_card(path, repo_id) for path in files]
+        with _graph(ctx) as graph:
+            result = graph.import_hf_cards(cards)
+        for card in cards:
+            at = f" at revision {card.revision}" if card.revision else ""
+            click.echo(f"model card of {card.repo_id}{at} imported")
+        click.echo(f"{len(cards)} cards: {result.node_versions} node and"
+                   f" {result.relation_versions} relation versions written"
+                   f" ({result.skipped_events} already imported)")
+        return
     with _graph(ctx) as graph:
         for path in files:
-            if fmt == "hf":
-                if not repo_id:
-                    raise click.UsageError("--format hf needs --repo-id ORG/NAME")
-                result = graph.import_hf_card(path.read_text(encoding="utf-8"), repo_id)
-                click.echo(f"{path}: model card of {repo_id} imported"
-                           f" ({result.node_versions} node versions written)")
-                continue
             if fmt == "prov-json":
                 result = graph.import_prov(path)
                 click.echo(f"{path}: {result.node_versions} node and"

@@ -32,6 +32,7 @@ from provgraph.store import open_store
 from provgraph.store.base import Store, StoredNode, StoredRelation, WriteStats
 
 if TYPE_CHECKING:
+    from provgraph.hf_cards import HubCard
     from provgraph.redact import Redaction
     from provgraph.verify import VerifyReport
 
@@ -508,13 +509,28 @@ class Graph:
         base models, the relation to them (given or inferred as the Hub does, from the card
         and the repository's ``files`` if known), datasets and license. Needs the ``hf``
         extra. Raises InvalidEventError (nothing written) on a malformed card."""
+        from provgraph.hf_cards import HubCard
+
+        return self.import_hf_cards([HubCard(card, repo_id, None, tuple(files))])
+
+    def import_hf_cards(self, cards: Iterable[HubCard]) -> IngestResult:
+        """Import several model cards (see :func:`provgraph.hf_cards.read_card`) in one
+        call: every card is validated first, and a bad one writes nothing of any."""
         from provgraph.hf_cards import card_events, front_matter
 
-        meta = front_matter(card)
-        mentioned = [f"hf:{b}" for b in _as_list(meta.get("base_model"))]
-        mentioned += [f"hf:datasets/{d}" for d in _as_list(meta.get("datasets"))]
+        cards = list(cards)
+        mentioned = []
+        for card in cards:
+            meta = front_matter(card.text)
+            mentioned += [f"hf:{b}" for b in _as_list(meta.get("base_model"))]
+            mentioned += [f"hf:datasets/{d}" for d in _as_list(meta.get("datasets"))]
         known = set(self.store.nodes(mentioned, NOW))
-        return self.ingest(card_events(card, repo_id, files, known))
+        events = []
+        for card in cards:
+            events += card_events(card.text, card.repo_id, card.files, known, card.revision)
+            # A later card's mention of an earlier card's model must not overwrite it.
+            known.add(f"hf:{card.repo_id}")
+        return self.ingest(events)
 
 
 def _event_list(events: Any) -> list[Any]:

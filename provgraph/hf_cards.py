@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from provgraph.errors import ConfigurationError, InvalidEventError
@@ -24,6 +26,63 @@ BASE_ROLES = {"finetune": "base_model", "adapter": "base_model",
               "quantized": "input_model", "merge": "merge_input"}
 LICENSE_COPIED = {"finetune", "adapter", "quantized"}
 _QUANTIZED = re.compile(r"gguf|gptq|awq|exl2|bnb|[48]-?bit|quantiz|int[48]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class HubCard:
+    """A model card to import: its text, the Hub repository it describes, the revision it
+    was read at (if known) and the repository's file names (to infer the relation)."""
+
+    text: str
+    repo_id: str
+    revision: str | None = None
+    files: tuple[str, ...] = field(default=())
+
+
+def repo_of_path(path: Path) -> tuple[str, str | None] | None:
+    """The Hub repository id and revision a card's path names, if it lies in a
+    ``huggingface_hub`` cache (``models--ORG--NAME/snapshots/REV/README.md``).
+
+    >>> repo_of_path(Path("/c/hub/models--acme--support-8b/snapshots/3f2a/README.md"))
+    ('acme/support-8b', '3f2a')
+    >>> repo_of_path(Path("README.md")) is None
+    True
+    """
+    parts = path.parts
+    for i, part in enumerate(parts):
+        if part.startswith("models--") and len(part) > len("models--"):
+            repo = part[len("models--"):].replace("--", "/", 1)
+            revision = None
+            if i + 2 < len(parts) and parts[i + 1] == "snapshots":
+                revision = parts[i + 2]
+            return repo, revision
+    return None
+
+
+def read_card(path: Path, repo_id: str | None = None) -> HubCard:
+    """A model card file as a :class:`HubCard`: the repository is ``repo_id`` if given, else
+    inferred from a Hub cache path (with the revision); the other files of its folder are the
+    repository's files. InvalidEventError if the file cannot be read or the repository
+    cannot be told."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidEventError(f"{path}: cannot read: {e}") from e
+    try:
+        front_matter(text)
+    except InvalidEventError as e:
+        raise InvalidEventError(f"{path}: {e}") from e
+    inferred = repo_of_path(path.resolve())
+    if repo_id is None and inferred is None:
+        raise InvalidEventError(
+            f"{path}: cannot tell which Hub repository this card describes (it is not in a"
+            " huggingface_hub cache folder models--ORG--NAME/snapshots/REV/); give --repo-id"
+            " ORG/NAME")
+    repo, revision = repo_id, None
+    if inferred is not None and repo_id in (None, inferred[0]):
+        repo, revision = inferred
+    files = tuple(sorted(p.name for p in path.parent.iterdir() if p.is_file()))
+    return HubCard(text, repo or "", revision, files)
 
 
 def front_matter(card: str) -> dict[str, Any]:
@@ -72,7 +131,7 @@ def infer_relation(meta: dict[str, Any], bases: list[str], repo_id: str,
 
 
 def card_events(card: str, repo_id: str, files: Iterable[str] = (),
-                known: Iterable[str] = ()) -> list[dict[str, Any]]:
+                known: Iterable[str] = (), revision: str | None = None) -> list[dict[str, Any]]:
     """Native events for one model card of the Hub repository ``repo_id``; ``known`` are ids
     already stored, which a bare mention (a base model, a dataset) must not overwrite."""
     known = set(known)
@@ -90,6 +149,8 @@ def card_events(card: str, repo_id: str, files: Iterable[str] = (),
         relation = infer_relation(meta, bases, repo_id, files)
     model = f"hf:{repo_id}"
     attributes: dict[str, Any] = {"repo_id": repo_id}
+    if revision:
+        attributes["revision"] = revision
     for key in ("license", "library_name", "pipeline_tag"):
         if isinstance(meta.get(key), (str, int, float)):
             attributes[key] = str(meta[key])
@@ -129,7 +190,8 @@ def card_events(card: str, repo_id: str, files: Iterable[str] = (),
         role = "calibration_data" if step == "quantized" else "training_data"
         for dataset in datasets:
             use(f"hf:datasets/{dataset}", "Dataset", dataset, role)
-    return [{"id": f"hf-card:{repo_id}:{_fingerprint(card)}", "nodes": nodes,
+    at = f"{revision}:" if revision else ""
+    return [{"id": f"hf-card:{repo_id}:{at}{_fingerprint(card)}", "nodes": nodes,
              "relations": relations}]
 
 

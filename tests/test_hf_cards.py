@@ -121,4 +121,47 @@ def test_cli_imports_a_card(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "model card of acme/support-8b imported" in result.stdout
     missing = CliRunner().invoke(main, ["--uri", uri, "import", "--format", "hf", str(readme)])
-    assert missing.exit_code == 2 and "--repo-id" in missing.stderr
+    assert missing.exit_code == 1
+    assert missing.stderr.count("\n") == 1 and "give --repo-id ORG/NAME" in missing.stderr
+
+
+def _cached(root: Path, repo: str, revision: str, card: str, *files: str) -> Path:
+    folder = root / "hub" / f"models--{repo.replace('/', '--')}" / "snapshots" / revision
+    folder.mkdir(parents=True)
+    for name in files:
+        (folder / name).write_text("{}")
+    (folder / "README.md").write_text(card)
+    return folder / "README.md"
+
+
+def test_cli_reads_repo_and_revision_from_the_hub_cache_and_takes_several_cards(
+        tmp_path: Path) -> None:
+    base = _cached(tmp_path, "meta-llama/Llama-3.1-8B", "d04e592b", "---\nlicense: llama3.1\n---\n")
+    adapter = _cached(tmp_path, "acme/support-lora", "9f1c2e7a",
+                      "---\nbase_model: meta-llama/Llama-3.1-8B\nlicense: llama3.1\n---\n",
+                      "adapter_config.json")
+    uri = f"sqlite:///{tmp_path / 'hf.sqlite'}"
+    result = CliRunner().invoke(main, ["--uri", uri, "import", "--format", "hf", str(adapter),
+                                       str(base)])
+    assert result.exit_code == 0, result.output
+    assert "model card of acme/support-lora at revision 9f1c2e7a imported" in result.stdout
+    with provgraph.connect(uri) as g:
+        model = g.node("hf:acme/support-lora")
+        assert (model.type, model.attributes["revision"]) == ("Adapter", "9f1c2e7a")
+        # The base's own card is kept, not overwritten by the adapter's mention of it.
+        assert g.node("hf:meta-llama/Llama-3.1-8B").attributes["revision"] == "d04e592b"
+        assert "hf:meta-llama/Llama-3.1-8B" in g.ancestry("hf:acme/support-lora").ids
+    several = CliRunner().invoke(main, ["--uri", uri, "import", "--format", "hf", "--repo-id",
+                                        "a/b", str(adapter), str(base)])
+    assert several.exit_code == 2 and "--repo-id applies to a single card" in several.stderr
+
+
+def test_one_bad_card_among_several_writes_nothing(tmp_path: Path) -> None:
+    good = _cached(tmp_path, "acme/good", "1", FINETUNE_CARD)
+    bad = _cached(tmp_path, "acme/bad", "2", "# no metadata")
+    uri = f"sqlite:///{tmp_path / 'hf.sqlite'}"
+    result = CliRunner().invoke(main, ["--uri", uri, "import", "--format", "hf", str(good),
+                                       str(bad)])
+    assert result.exit_code == 1 and f"{bad}: model card: no YAML metadata block" in result.stderr
+    with provgraph.connect(uri) as g:
+        assert list(g.store.ids(2**62)) == []
