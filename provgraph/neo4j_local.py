@@ -1,8 +1,11 @@
 """Start, stop and check a real Neo4j 5.26 Community server without Docker.
 
-The Maven project in ``neo4j-local/`` runs Neo4j in-process in one JVM with Bolt on
-127.0.0.1; this module builds it (Maven Central is the only download), starts it detached,
-waits until Bolt answers, and stops it with SIGTERM (a clean database shutdown).
+The Maven project shipped in the package (``provgraph/neo4j_maven``, ``neo4j-local/`` in a
+checkout) runs Neo4j in-process in one JVM with Bolt on 127.0.0.1; this module builds it
+(Maven Central is the only download), starts it detached, waits until Bolt answers, and stops
+it with SIGTERM (a clean database shutdown). In a checkout it builds in place; from an
+installed package it builds a copy in ``$XDG_CACHE_HOME/provgraph/neo4j-local`` and keeps the
+database in ``$XDG_DATA_HOME/provgraph/neo4j-PORT``.
 
 >>> LocalNeo4j(port=17687).uri
 'bolt://127.0.0.1:17687'
@@ -35,19 +38,36 @@ class LauncherError(ProvgraphError):
     """The local Neo4j could not be built, started or stopped."""
 
 
+PACKAGED = Path(__file__).resolve().parent / "neo4j_maven"
+"""The Maven project as shipped: a link to ``neo4j-local/`` in a checkout, files in a wheel."""
+
+
+def _xdg(variable: str, default: str) -> Path:
+    return Path(os.environ.get(variable) or Path.home() / default) / "provgraph"
+
+
+def _in_checkout() -> bool:
+    return (Path(__file__).resolve().parent / "neo4j_maven").is_symlink()
+
+
 def find_project() -> Path:
-    """The ``neo4j-local`` Maven project: ``$PROVGRAPH_NEO4J_LOCAL``, else the nearest
-    ``neo4j-local/pom.xml`` above the working directory or beside this package."""
+    """The ``neo4j-local`` Maven project to build and run: ``$PROVGRAPH_NEO4J_LOCAL``, else
+    the checkout's ``neo4j-local/``, else a copy of the packaged project in the user's cache
+    (refreshed when the package ships other sources)."""
     if os.environ.get("PROVGRAPH_NEO4J_LOCAL"):
         return Path(os.environ["PROVGRAPH_NEO4J_LOCAL"]).resolve()
-    for start in (Path.cwd(), Path(__file__).resolve().parent):
-        for folder in (start, *start.parents):
-            if (folder / "neo4j-local" / "pom.xml").is_file():
-                return folder / "neo4j-local"
-    raise LauncherError(
-        "cannot find the neo4j-local Maven project; run from a provgraph checkout or set"
-        " PROVGRAPH_NEO4J_LOCAL"
-    )
+    if not (PACKAGED / "pom.xml").is_file():
+        raise LauncherError(f"the Neo4j launcher's Maven project is missing from {PACKAGED};"
+                            " reinstall provgraph or set PROVGRAPH_NEO4J_LOCAL")
+    if _in_checkout():
+        return PACKAGED.resolve()
+    copy = _xdg("XDG_CACHE_HOME", ".cache") / "neo4j-local"
+    for source in [PACKAGED / "pom.xml", *(PACKAGED / "src").rglob("*.java")]:
+        target = copy / source.relative_to(PACKAGED)
+        if not target.is_file() or target.read_bytes() != source.read_bytes():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    return copy
 
 
 @dataclass
@@ -73,8 +93,13 @@ class LocalNeo4j:
 
     @property
     def state(self) -> Path:
-        """Where data, log and pid file live (default ``neo4j-local/target/run-PORT``)."""
-        return self.home or self.project / "target" / f"run-{self.port}"
+        """Where data, log and pid file live (default ``neo4j-local/target/run-PORT`` in a
+        checkout, ``$XDG_DATA_HOME/provgraph/neo4j-PORT`` when installed)."""
+        if self.home is not None:
+            return self.home
+        if _in_checkout() or os.environ.get("PROVGRAPH_NEO4J_LOCAL"):
+            return self.project / "target" / f"run-{self.port}"
+        return _xdg("XDG_DATA_HOME", ".local/share") / f"neo4j-{self.port}"
 
     @property
     def pid_file(self) -> Path:

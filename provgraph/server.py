@@ -181,9 +181,10 @@ def create_app(graph: Graph, token: str | None = None,
 
     @app.get("/api/v1/impact", dependencies=guarded)
     def impact(id: str, depth: Annotated[int | None, Query(ge=0)] = None,
-               as_of: str | None = None) -> dict[str, Any]:
+               as_of: str | None = None, include_agents: bool = False) -> dict[str, Any]:
         """Everything that depends on ``id``."""
-        return graph.impact(id, depth=depth, as_of=as_of).to_dict()
+        return graph.impact(id, depth=depth, as_of=as_of,
+                            include_agents=include_agents).to_dict()
 
     @app.get("/api/v1/why", dependencies=guarded)
     def why(id: str, limit: Annotated[int, Query(ge=1)] = 1000, as_of: str | None = None,

@@ -43,7 +43,7 @@ class VerifyReport:
         return not self.problems
 
     def to_json(self) -> dict[str, Any]:
-        """The report as the CLI prints it with ``--json``."""
+        """The report as ``provgraph verify --format json`` prints it."""
         return {"ok": self.ok, "entries": self.entries, "head": self.head, "rows": self.rows,
                 "problems": self.problems, "seconds": round(self.seconds, 3)}
 

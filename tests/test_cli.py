@@ -61,6 +61,18 @@ def test_impact_json_holds_the_reference_statements(uri: str) -> None:
     assert base["summary"] == {"Model": ["M1", "S1", "S1-int8"], "Index": ["I"], "System": ["R"]}
 
 
+def test_lineage_tables_name_every_column_and_rules_fit_their_headers(uri: str) -> None:
+    run(uri, "demo")
+    code, out, _ = run(uri, "ancestry", "S1-int8")
+    assert code == 0
+    lines = out.splitlines()
+    header, rule = next((lines[i], lines[i + 1]) for i, line in enumerate(lines)
+                        if line.startswith("depth"))
+    assert header.split() == ["depth", "id", "kind", "type", "opaque"]
+    assert len(rule) == len(header)  # no rule runs past its header
+    assert any(line.rstrip().endswith("opaque") and " B " in line for line in lines[2:])
+
+
 def test_unknown_node_is_one_line_and_exit_1(uri: str) -> None:
     run(uri, "demo")
     code, out, err = run(uri, "ancestry", "nope")
