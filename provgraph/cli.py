@@ -631,8 +631,8 @@ def _local(port: int, home: Path | None, password: str | None = None) -> Any:
 
 _port = click.option("--port", default=7687, show_default=True, help="Bolt port on 127.0.0.1.")
 _home = click.option("--home", type=click.Path(file_okay=False, path_type=Path),
-                     help="Data and log directory (default: neo4j-local/target/run-PORT in a checkout,"
-                     " ~/.local/share/provgraph/neo4j-PORT when installed).")
+                     help="Data and log directory (default: neo4j-local/target/run-PORT in a"
+                     " checkout, ~/.local/share/provgraph/neo4j-PORT when installed).")
 
 
 @neo4j.command("start")

@@ -5,6 +5,7 @@ stops the local Neo4j (the Maven project ships inside the package)."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -31,8 +32,12 @@ def test_neo4j_start_works_from_an_installed_wheel(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROVGRAPH_")}
     env.update(HOME=str(tmp_path / "home"), XDG_CACHE_HOME=str(tmp_path / "cache"),
                XDG_DATA_HOME=str(tmp_path / "data"), PIP_DISABLE_PIP_VERSION_CHECK="1")
+    # Built from a copy, so the checkout gets no build/ folder.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", "target", "build", "*.egg-info", "__pycache__", ".hypothesis", "*_cache"))
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-          "-w", str(tmp_path / "dist"), str(ROOT)], tmp_path, env)
+          "-w", str(tmp_path / "dist"), str(source)], tmp_path, env)
     [wheel] = (tmp_path / "dist").glob("provgraph-*.whl")
     venv = tmp_path / "venv"
     # The dependencies come from this interpreter's site-packages; provgraph from the wheel.
