@@ -1,4 +1,4 @@
-"""The demo lineage: design.md's reference example plus a richer model-hub sample.
+"""The demo lineage: the reference example (docs/queries.md, "The reference example") plus a richer model-hub sample.
 
 Event ids are fixed, so building the demo twice gives the same graph.
 """
@@ -11,7 +11,7 @@ from provgraph.builder import EventBuilder
 
 
 def reference_events() -> list[dict[str, Any]]:
-    """The reference example of design.md §4, as native events (one per step)."""
+    """The reference example (docs/queries.md), as native events (one per step)."""
     data = EventBuilder("demo:reference:data")
     data.entity("raw@1", "Dataset", version="1")
     for shard in ("s1", "s2", "s3"):

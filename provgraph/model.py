@@ -56,7 +56,7 @@ class RelationName(str, Enum):
     MENTION_OF = "mentionOf"
 
 
-#: Edges a thing depends on: what ancestry and impact follow (design.md §2, the "yes" rows).
+#: Edges a thing depends on: what ancestry and impact follow (docs/graph.md, "Relations").
 DEPENDENCY_RELATIONS: frozenset[RelationName] = frozenset(
     {
         RelationName.USED,

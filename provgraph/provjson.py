@@ -3,7 +3,7 @@
 Import keeps every record verbatim beside what provgraph understands of it — its namespaces,
 typed attribute values, bundles and relation ids — so exporting an imported document gives a
 document the ``prov`` library reads as equal. Native lineage is exported with provgraph's
-meanings in the ``pg`` namespace (design.md §5): ``prov:type`` ``pg:Model``, ``pg:opaque``,
+meanings in the ``pg`` namespace (docs/prov-json.md): ``prov:type`` ``pg:Model``, ``pg:opaque``,
 ``pg:opaqueReason``, ``prov:role``, ``pg:copies``, ``pg:granularity``, ``pg:alternative``.
 """
 

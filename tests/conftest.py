@@ -98,6 +98,6 @@ def graph(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Itera
 
 @pytest.fixture
 def reference(graph: Graph) -> Graph:
-    """The reference example of design.md §4 on ``graph``."""
+    """The reference example (docs/queries.md) on ``graph``."""
     graph.ingest(provgraph.demo.reference_events())
     return graph

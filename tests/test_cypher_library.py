@@ -1,7 +1,7 @@
 """Every file of cypher/ runs against the real Neo4j, and its rows are checked.
 
 The files the backend runs are exercised by the conformance suite; the queries written for
-Neo4j users are run here on the demo lineage (design.md's reference example plus the sample).
+Neo4j users are run here on the demo lineage (the reference example plus the sample).
 """
 
 from __future__ import annotations

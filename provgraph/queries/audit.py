@@ -117,7 +117,7 @@ generated {e(self.generated_at)} by provgraph.</p>
 
 
 def audit(store: Store, root: str, *, as_of: int, now: int) -> Audit:
-    """Check ``root``'s lineage against the checklist of design.md §3.
+    """Check ``root``'s lineage against the checklist of docs/queries.md.
 
     Upstream facts come from one ancestry walk (agents included); evaluations, approvals and
     deployments from one impact walk. Raises NotFoundError if ``root`` is unknown.

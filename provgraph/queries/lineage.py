@@ -1,4 +1,4 @@
-"""Ancestry and impact: what a node rests on, and what rests on it (design.md §3).
+"""Ancestry and impact: what a node rests on, and what rests on it (docs/queries.md).
 
 Both walk the dependency edges in the store (the walk itself runs in the database) and shape
 the answer here, once for every backend: shortest hop counts, the edges between the nodes
@@ -66,7 +66,7 @@ class Lineage:
         return {t: ids for t, ids in found.items() if ids}
 
     def to_dict(self) -> dict[str, Any]:
-        """The contract's JSON form (design.md §5); impact adds a typed ``summary``."""
+        """The contract's JSON form (docs/queries.md); impact adds a typed ``summary``."""
         result: dict[str, Any] = {
             "root": self.root,
             "nodes": [node.to_dict() for node in self.nodes],

@@ -1,4 +1,4 @@
-"""Where-provenance: where an attribute's value came from (design.md §3).
+"""Where-provenance: where an attribute's value came from (docs/queries.md).
 
 A ``wasDerivedFrom`` may say which attributes were copied (``copies: {"tokenizer":
 "tokenizer"}``: this entity's tokenizer is its source's tokenizer). ``where(x, a)`` follows

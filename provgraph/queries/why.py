@@ -1,4 +1,4 @@
-"""Why-provenance: the minimal sets of sources a node is derived from (design.md §3).
+"""Why-provenance: the minimal sets of sources a node is derived from (docs/queries.md).
 
 After Buneman, Khanna & Tan (2001), adapted to PROV: a *source* is an entity with no outgoing
 dependency edge, or an opaque node; a *witness* of x is a set of sources from which x is

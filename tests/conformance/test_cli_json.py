@@ -1,4 +1,4 @@
-"""design.md §4 through the CLI's JSON output, on every backend."""
+"""The reference example (docs/queries.md) through the CLI's JSON output, on every backend."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""design.md §4, the reference example: every ancestry and impact statement, on every backend."""
+"""The reference example (docs/queries.md): every ancestry and impact statement, on every backend."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""design.md §3–4 beyond ancestry/impact: why, where, diff, reproduce and audit, on every
+"""docs/queries.md beyond ancestry/impact: why, where, diff, reproduce and audit, on every
 backend."""
 
 from __future__ import annotations
