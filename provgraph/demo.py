@@ -1,4 +1,4 @@
-"""The demo lineage: the reference example (docs/queries.md, "The reference example") plus a richer model-hub sample.
+"""The demo lineage: the reference example (docs/queries.md) plus a richer model-hub sample.
 
 Event ids are fixed, so building the demo twice gives the same graph.
 """

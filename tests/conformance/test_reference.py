@@ -1,4 +1,4 @@
-"""The reference example (docs/queries.md): every ancestry and impact statement, on every backend."""
+"""The reference example (docs/queries.md): every ancestry and impact statement, both backends."""
 
 from __future__ import annotations
 
