@@ -25,11 +25,12 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from provgraph.encoding import canonical_digest, canonical_json, sha256_hex
 
 GENESIS = "0" * 64
 """The ``prev`` of the first entry."""
@@ -41,9 +42,8 @@ RowHash = tuple[str, str, int, str]
 
 
 def _sha(value: Any) -> str:
-    # default=str: a value someone stored by hand (a Neo4j date, bytes) still hashes.
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # Canonical JSON writes a value someone stored by hand (a Neo4j date, bytes) as a string.
+    return canonical_digest(value)
 
 
 def _version(value: Any) -> int:
@@ -112,13 +112,13 @@ class ChainEntry:
             body["rewrites"] = rewritten
         if redaction is not None:
             body["redaction"] = redaction
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        text = canonical_json(body)
         return cls(seq, recorded_at, prev, text, cls.seal(seq, recorded_at, prev, text))
 
     @staticmethod
     def seal(seq: int, recorded_at: int, prev: str, body: str) -> str:
         """The hash an entry with these fields must carry."""
-        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        digest = sha256_hex(body)
         return _sha([int(seq), int(recorded_at), prev, digest])
 
     def seal_ok(self) -> bool:

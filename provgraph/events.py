@@ -12,7 +12,6 @@ changes nothing. The JSON Schema of the current version is committed as
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from provgraph.encoding import canonical_digest, canonical_json, joined_digest
 from provgraph.errors import InvalidEventError
 from provgraph.model import Node, Relation, RelationRef
 
@@ -67,23 +67,13 @@ class Event(BaseModel):
             relations = [relation_row(r) for r in self.relations]
             parts = [row.digest for row in nodes] + [row.digest for row in relations]
             parts += sorted(self.retract.nodes) + sorted(r.key for r in self.retract.relations)
-            digest = hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
+            digest = joined_digest(parts, "\x1e")
             self._rows = (nodes, relations, digest)
         return self._rows
 
     def digest(self) -> str:
         """A digest of the event's content, to tell a replay from a conflicting reuse of an id."""
         return self.rows()[2]
-
-
-def canonical_digest(value: Any) -> str:
-    """SHA-256 of the canonical JSON form of ``value`` (sorted keys, no whitespace).
-
-    >>> canonical_digest({"b": 1, "a": [1, 2]})[:12]
-    '94a786c3662b'
-    """
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _describe(error: ValidationError, label: str) -> str:
@@ -148,14 +138,6 @@ class RelationRow:
     digest: str
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _sha(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
-
-
 def node_row(node: Node) -> NodeRow:
     """The row of a node: the JSON both backends keep beside the indexed columns (kind, type,
     opaque) and a digest of all of it; equal digests mean the same version."""
@@ -163,14 +145,14 @@ def node_row(node: Node) -> NodeRow:
     for name in ("opaque_reason", "started_at", "ended_at", "prov"):
         if getattr(node, name) is not None:
             data[name] = getattr(node, name)
-    text = _json(data)
+    text = canonical_json(data)
     return NodeRow(node, text, node_digest(node.id, node.kind.value, node.type, node.opaque, text))
 
 
 def node_digest(id: str, kind: str, type: str | None, opaque: bool, data: str) -> str:
     """The digest of a node version's content (columns and stored JSON): equal digests mean
     the same version, so re-ingesting a node changes nothing."""
-    return _sha(id, kind, type, bool(opaque), data)
+    return joined_digest((id, kind, type, bool(opaque), data))
 
 
 def relation_row(relation: Relation) -> RelationRow:
@@ -183,9 +165,9 @@ def relation_row(relation: Relation) -> RelationRow:
     for name in ("granularity", "plan", "time", "id", "prov"):
         if getattr(relation, name) is not None:
             data[name] = getattr(relation, name)
-    text = _json(data)
+    text = canonical_json(data)
     key = relation.key
-    return RelationRow(relation, key, text, _sha(key, relation.role, text))
+    return RelationRow(relation, key, text, joined_digest((key, relation.role, text)))
 
 
 @dataclass

@@ -16,10 +16,10 @@ interrupted import, run again, writes only the chunks that are missing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from provgraph.encoding import canonical_json
 from provgraph.errors import InvalidEventError
 from provgraph.provjson import native_entry, prov_events, prov_node, prov_relation
 from provgraph.store.base import StoredNode, StoredRelation
@@ -163,7 +163,7 @@ def unify(entries: list[dict[str, Any]], label: str) -> list[dict[str, Any]]:
                         bucket.append(item)
         attributes: dict[str, Any] = {}
         for name, items in values.items():
-            if name in _FORMAL and len({json.dumps(i, sort_keys=True) for i in items}) > 1:
+            if name in _FORMAL and len({canonical_json(i) for i in items}) > 1:
                 raise InvalidEventError(
                     f"PROV document: {record} {label!r}: {name} {items[-1]!r} cannot be"
                     f" unified with the stored {items[0]!r} (PROV allows one value)")

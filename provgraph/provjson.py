@@ -9,7 +9,6 @@ meanings in the ``pg`` namespace (docs/prov-json.md): ``prov:type`` ``pg:Model``
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -20,6 +19,7 @@ from typing import IO, Any
 from urllib.parse import quote, unquote
 
 from provgraph.chain import ChainHead, head_label
+from provgraph.encoding import canonical_digest
 from provgraph.errors import InvalidEventError
 from provgraph.model import RelationName
 from provgraph.store.base import Store, StoredNode, StoredRelation
@@ -63,8 +63,7 @@ assert set(ENDPOINTS) == {r.value for r in RelationName}
 
 
 def _digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return canonical_digest(value)[:16]
 
 
 def _plain(value: Any) -> Any:

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from provgraph.clock import now_us
+from provgraph.encoding import canonical_digest, canonical_json
 from provgraph.errors import InvalidEventError, NotFoundError
-from provgraph.events import canonical_digest, node_digest
+from provgraph.events import node_digest
 from provgraph.store.base import Store, StoredNode
 
 MARK = "redacted:hmac-sha256:"
@@ -49,7 +50,7 @@ def redacted(value: Any, salt: bytes) -> str:
     >>> redacted("ada@example.org", b"k").startswith(MARK)
     True
     """
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = canonical_json(value)
     return MARK + hmac.new(salt, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -102,7 +103,7 @@ def redact(store: Store, ids: Iterable[str], attributes: Iterable[str],
         scrubbed = _scrub(data, wanted, key)
         if scrubbed == data:
             return None
-        text = json.dumps(scrubbed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        text = canonical_json(scrubbed)
         return text, node_digest(version.id, version.kind, version.type, version.opaque, text)
 
     event = event_id or f"redaction:{uuid.uuid4()}"

@@ -1,0 +1,40 @@
+"""The one canonical JSON encoding provgraph hashes and stores, and the hashes over it.
+
+Canonical means sorted keys, no whitespace, UTF-8 as is. Everything whose bytes must agree
+between writers uses it: stored node and relation JSON and their digests (events), the hash
+chain, a redaction's rewrite of stored JSON (which ``verify`` re-hashes), PROV document
+fingerprints.
+
+>>> canonical_json({"b": 1, "a": [1, "é"]})
+'{"a":[1,"é"],"b":1}'
+>>> canonical_digest({"b": 1, "a": [1, 2]})[:12]
+'94a786c3662b'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def canonical_json(value: Any) -> str:
+    """``value`` as canonical JSON; a value JSON cannot encode (a date someone stored by hand)
+    is written as its string."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+
+
+def sha256_hex(text: str) -> str:
+    """SHA-256 of ``text``'s UTF-8 bytes, in hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def canonical_digest(value: Any) -> str:
+    """SHA-256 of the canonical JSON of ``value``."""
+    return sha256_hex(canonical_json(value))
+
+
+def joined_digest(parts: Any, separator: str = "\x1f") -> str:
+    """SHA-256 of ``parts`` joined by ``separator`` (a row's columns, an event's digests)."""
+    return sha256_hex(separator.join(map(str, parts)))
