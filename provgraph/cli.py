@@ -16,9 +16,12 @@ from typing import Any
 import click
 
 from provgraph import __version__
-from provgraph.errors import InvalidEventError, ProvgraphError
+from provgraph.errors import ProvgraphError
+from provgraph.formats.hf_cards import read_card
+from provgraph.formats.native import read_native
+from provgraph.formats.pictures import to_dot, to_mermaid
+from provgraph.formats.prov_convert import convert_prov
 from provgraph.graph import Graph, connect
-from provgraph.hf_cards import read_card
 from provgraph.queries.lineage import Lineage
 from provgraph.store import default_path
 
@@ -323,31 +326,6 @@ def show(ctx: click.Context, node_id: str, as_of: str | None, fmt: str) -> None:
                f" recorded {data['recorded_at']})")
 
 
-def read_native(path: Path) -> list[Any]:
-    """Native events from a JSON file (one event or a list) or a JSON Lines file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InvalidEventError(f"{path}: cannot read: {e}") from e
-    if path.suffix not in (".jsonl", ".ndjson"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            if e.msg != "Extra data":
-                raise InvalidEventError(
-                    f"{path}:{e.lineno}: invalid JSON: {e.msg} (column {e.colno})") from e
-        else:
-            return data if isinstance(data, list) else [data]
-    events = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            try:
-                events.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise InvalidEventError(f"{path}:{number}: invalid JSON: {e.msg}") from e
-    return events
-
-
 @main.command("import")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt",
@@ -445,7 +423,6 @@ def export(ctx: click.Context, node_id: str | None, fmt: str, output: Path | Non
         if fmt in ("dot", "mermaid"):
             if node_id is None:
                 raise click.UsageError("dot and mermaid draw one lineage: give an ID")
-            from provgraph.pictures import to_dot, to_mermaid
 
             walk = graph.impact if downstream else graph.ancestry
             lineage = walk(node_id, as_of=as_of, include_agents=True)
@@ -532,29 +509,6 @@ def redact(ctx: click.Context, node_ids: tuple[str, ...], attributes: tuple[str,
     else:
         click.echo(f"redacted {', '.join(result.attributes)} in {result.versions} version(s) "
                    f"of {', '.join(result.nodes)} (event {result.event})")
-
-
-def convert_prov(text: str, fmt: str) -> str:
-    """PROV-JSON converted by the prov library to PROV-N, PROV-XML or PROV-O Turtle."""
-    try:
-        import prov
-    except ImportError as e:
-        raise ProvgraphError("this format needs the prov extra: pip install"
-                             " 'provgraph[prov]'") from e
-    import io
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        document = prov.read(io.StringIO(text), format="json")
-        if document is None:
-            raise ProvgraphError("prov could not read the PROV-JSON export")
-        try:
-            if fmt == "turtle":
-                return str(document.serialize(format="rdf", rdf_format="turtle"))
-            return str(document.serialize(format="xml" if fmt == "provxml" else "provn"))
-        except Exception as e:  # prov's serializers raise their own errors
-            raise ProvgraphError(f"prov could not write {fmt}: {e}") from e
 
 
 @main.command()

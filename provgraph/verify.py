@@ -15,12 +15,16 @@ Three checks, all streamed (memory grows with the number of batches, not of rows
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from provgraph.chain import GENESIS, MODULUS, ChainEntry, RowHash, head_label
+from provgraph.errors import InvalidEventError
+from provgraph.formats.prov_read import CHAIN_PREFIX, load_document
+from provgraph.formats.prov_write import export_at, parse_chain_stamp
 from provgraph.store.base import Store
 
 _KIND = {"e": "event", "n": "node", "r": "relation"}
@@ -172,3 +176,32 @@ def entry_at(store: Store, seq: int) -> ChainEntry | None:
     """The chain entry with sequence number ``seq``, if there is one."""
     page = store.chain(after=seq - 1, limit=1)
     return page[0] if page and page[0].seq == seq else None
+
+
+def verify_export(store: Store, document: Any) -> list[str]:
+    """Differences between an exported PROV-JSON ``document`` and what ``store``, verified by
+    its chain, exports at the chain head the document declares (empty: unedited). The
+    store's own chain is checked too; its problems come first. InvalidEventError if the
+    document carries no provgraph chain stamp."""
+    given = load_document(document)
+    stamp = given.get("prefix", {}).get(CHAIN_PREFIX)
+    if not isinstance(stamp, str):
+        raise InvalidEventError("this PROV-JSON document carries no provgraph chain stamp "
+                                f"(prefix {CHAIN_PREFIX!r}); it was not exported by "
+                                "provgraph, or the stamp was removed")
+    seq, digest, at, root = parse_chain_stamp(stamp)
+    problems = verify(store, f"{seq}:{digest}").problems
+    expected = json.loads(export_at(store, root, at, stamp))
+    for section in sorted(set(given) | set(expected)):
+        mine, theirs = expected.get(section, {}), given.get(section, {})
+        if not isinstance(mine, dict) or not isinstance(theirs, dict):
+            problems.append(f"export: section {section!r} differs")
+            continue
+        for record in sorted(set(mine) | set(theirs)):
+            if record not in theirs:
+                problems.append(f"export: {section} {record!r} was removed from the file")
+            elif record not in mine:
+                problems.append(f"export: {section} {record!r} was added to the file")
+            elif mine[record] != theirs[record]:
+                problems.append(f"export: {section} {record!r} was edited in the file")
+    return problems

@@ -117,7 +117,8 @@ def _chain_document(length: int) -> dict[str, Any]:
 
 def test_an_interrupted_import_keeps_whole_chunks_and_a_rerun_completes_it(
         graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
-    from provgraph import StoreUnavailableError, prov_merge
+    from provgraph import StoreUnavailableError
+    from provgraph.formats import prov_merge
 
     monkeypatch.setattr(prov_merge, "CHUNK_RECORDS", 100)
     document = _chain_document(300)  # 599 records: 6 chunks

@@ -19,10 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from provgraph.clock import NOW
 from provgraph.encoding import canonical_json
 from provgraph.errors import InvalidEventError
-from provgraph.provjson import native_entry, prov_events, prov_node, prov_relation
-from provgraph.store.base import StoredNode, StoredRelation
+from provgraph.formats.prov_read import load_document, prov_events, prov_node, prov_relation
+from provgraph.formats.prov_write import native_entry
+from provgraph.store.base import Store, StoredNode, StoredRelation
 
 CHUNK_RECORDS = 2000
 """Nodes and relations per event (and so per transaction) of a PROV import."""
@@ -43,6 +45,15 @@ def chunk_ids(document_id: str, count: int) -> list[str]:
     ['prov-json:ab', 'prov-json:ab#2', 'prov-json:ab#3']
     """
     return [document_id if i == 0 else f"{document_id}#{i + 1}" for i in range(count)]
+
+
+def prov_import_events(store: Store, source: Any) -> tuple[list[dict[str, Any]], int]:
+    """The events that import a PROV-JSON ``source`` (see
+    :func:`provgraph.formats.prov_read.load_document`) into ``store``, and how many of its
+    chunks ``store`` already holds."""
+    return import_events(load_document(source), store.known_events,
+                         lambda ids: store.nodes(ids, NOW),
+                         lambda ids: store.relations(ids, NOW, outgoing=True))
 
 
 def import_events(document: dict[str, Any], known: Callable[[list[str]], Iterable[str]],

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from provgraph.clock import NOW
 from provgraph.errors import ConfigurationError, InvalidEventError
+from provgraph.store.base import Store
 
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 ACTIVITY_TYPES = {"finetune": "FineTuning", "adapter": "FineTuning",
@@ -199,3 +201,25 @@ def _fingerprint(card: str) -> str:
     import hashlib
 
     return hashlib.sha256(card.encode("utf-8")).hexdigest()[:16]
+
+
+def hub_events(store: Store, cards: Iterable[HubCard]) -> list[dict[str, Any]]:
+    """Native events for several cards, validated together: a mention of a model or dataset
+    that ``store`` (or an earlier card) already describes does not overwrite it."""
+    cards = list(cards)
+    mentioned = []
+    for card in cards:
+        meta = front_matter(card.text)
+        mentioned += [f"hf:{b}" for b in _mentions(meta.get("base_model"))]
+        mentioned += [f"hf:datasets/{d}" for d in _mentions(meta.get("datasets"))]
+    known = set(store.nodes(mentioned, NOW))
+    events = []
+    for card in cards:
+        events += card_events(card.text, card.repo_id, card.files, known, card.revision)
+        known.add(f"hf:{card.repo_id}")
+    return events
+
+
+def _mentions(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value] if value is not None else []
+    return [v for v in values if isinstance(v, str)]

@@ -12,12 +12,18 @@ questions. Facets provgraph does not interpret are kept as JSON text attributes.
 from __future__ import annotations
 
 import json
+import random
+import time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from provgraph.errors import InvalidEventError
-from provgraph.store.base import StoredNode
+from provgraph.clock import NOW
+from provgraph.errors import ConflictError, InvalidEventError
+from provgraph.ingest import IngestResult, event_list, ingest
+from provgraph.store.base import Store, StoredNode
+
+_RETRIES = 50
 
 TERMINAL = ("COMPLETE", "FAIL", "ABORT")
 #: Which state wins when events of one run arrive out of order.
@@ -194,3 +200,51 @@ def _dedupe(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if old is None or len(node.get("attributes", {})) > len(old.get("attributes", {})):
             best[node["id"]] = node
     return list(best.values())
+
+
+def ingest_run_events(store: Store, events: Any) -> IngestResult:
+    """Ingest OpenLineage RunEvents (one dict or a list) into ``store``: each run becomes one
+    activity whose events merge in any arrival order, read-merge-written with a version check
+    so that concurrent halves of one run are both kept. InvalidEventError (nothing of the bad
+    event written) if one is malformed."""
+    parsed = [parse_run_event(item) for item in event_list(events)]
+    total = IngestResult(0, 0, 0, 0, 0)
+    for event in parsed:
+        # A replay is a no-op, whatever has been merged into its run since.
+        if store.known_events([event_id(event)]):
+            total.skipped_events += 1
+            continue
+        activity = run_id(event)
+        ids = {activity, *_references(event)}
+        for attempt in range(_RETRIES):
+            # Merge into the run as it is now; if another event of the run lands first,
+            # merge again (nothing is lost).
+            known = set(store.nodes(ids, NOW))
+            current = store.nodes([activity], NOW).get(activity)
+            try:
+                result = ingest(store, to_native(event, current, known),
+                                expect={activity: current.version if current else 0})
+                break
+            except ConflictError:
+                if attempt == _RETRIES - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+        total.add(result)
+    return total
+
+
+def _references(event: RunEvent) -> set[str]:
+    """Nodes an event refers to beyond its own datasets: the parent run, column sources."""
+    parent = event.run.facets.get("parent")
+    refs = set()
+    if isinstance(parent, dict) and isinstance(parent.get("run"), dict):
+        refs.add(f"openlineage:run/{parent['run'].get('runId')}")
+    for dataset in event.inputs + event.outputs:
+        lineage = dataset.facets.get("columnLineage")
+        fields = lineage.get("fields") if isinstance(lineage, dict) else None
+        for spec in (fields or {}).values():
+            for source in (spec or {}).get("inputFields", []) or []:
+                if isinstance(source, dict):
+                    refs.add(f"openlineage:dataset/{source.get('namespace')}/"
+                             f"{source.get('name')}")
+    return refs

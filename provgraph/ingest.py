@@ -1,0 +1,163 @@
+"""The ingest pipeline: validate native events, drop the ones already stored, check what
+their relations refer to, fold them into change sets and write them with retries.
+
+>>> from provgraph.store.sqlite import SQLiteStore
+>>> ingest(SQLiteStore(":memory:"), [{"id": "e1", "nodes": [{"id": "x", "kind": "entity"}]}]
+...        ).node_versions
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from provgraph.clock import NOW, now_us
+from provgraph.errors import ConflictError, InvalidEventError
+from provgraph.events import Event, fold, parse_events
+from provgraph.model import RELATION_KINDS, Kind
+from provgraph.store.base import Store, WriteStats
+
+_RETRIES = 50
+
+
+@dataclass
+class IngestResult:
+    """What an ingest call did."""
+
+    events: int
+    skipped_events: int
+    node_versions: int
+    relation_versions: int
+    retractions: int
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON form."""
+        return dict(self.__dict__)
+
+    def add(self, other: IngestResult | WriteStats) -> None:
+        """Add what ``other`` counted to these counts."""
+        for name in self.__dict__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def ingest(
+    store: Store,
+    events: Event | Mapping[str, Any] | Iterable[Event | Mapping[str, Any]],
+    *,
+    batch_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    check_kinds: bool = True,
+    expect: Mapping[str, int] | None = None,
+) -> IngestResult:
+    """Validate and write native events into ``store``; one transaction a batch (see
+    :meth:`provgraph.graph.Graph.ingest`, which documents what it raises)."""
+    parsed = parse_events(event_list(events))
+    new = fresh(store, parsed)
+    check_references(store, new, check_kinds)
+    skipped = len(parsed) - len(new)
+    total = IngestResult(0, 0, 0, 0, 0)
+    size = batch_size or max(len(new), 1)
+    for start in range(0, len(new), size):
+        chunk = new[start : start + size]
+        for attempt in range(_RETRIES):
+            changes = fold(chunk)
+            if expect:
+                changes.expect = dict(expect)
+            try:
+                stats = store.write(changes, now_us())
+                break
+            except ConflictError:
+                # Another writer committed some of these events first: drop them (their
+                # content is checked again) and write the rest; a moved expectation is
+                # the caller's to retry.
+                if expect or attempt == _RETRIES - 1:
+                    raise
+                before = len(chunk)
+                chunk = fresh(store, chunk)
+                skipped += before - len(chunk)
+                if not chunk:
+                    stats = WriteStats()
+                    break
+        total.add(stats)
+        if progress:
+            progress(len(chunk))
+    total.skipped_events += skipped
+    return total
+
+
+def fresh(store: Store, events: list[Event]) -> list[Event]:
+    """The events not ingested yet; InvalidEventError if an id was used for other content."""
+    known = store.known_events([e.id for e in events])
+    new: list[Event] = []
+    for event in events:
+        if event.id not in known:
+            new.append(event)
+        elif known[event.id] != event.digest():
+            raise InvalidEventError(
+                f"event {event.id!r}: field id: already ingested with different content;"
+                " a correction needs a new event id"
+            )
+    return new
+
+
+def check_references(store: Store, events: list[Event], check_kinds: bool = True) -> None:
+    """Reject relations to unknown nodes or between nodes of the wrong kinds."""
+    kinds: dict[str, Kind] = {}
+    for event in events:
+        for node in event.nodes:
+            kinds[node.id] = node.kind
+    wanted = set(kinds)
+    for event in events:
+        for relation in event.relations:
+            wanted.update(x for x in (relation.from_, relation.to, relation.plan) if x)
+        wanted.update(event.retract.nodes)
+    stored = store.nodes(wanted, NOW)
+    for event in events:
+        for i, node in enumerate(event.nodes):
+            old = stored.get(node.id)
+            if check_kinds and old is not None and old.kind != node.kind.value:
+                raise InvalidEventError(
+                    f"event {event.id!r}: field nodes.{i}.kind: node {node.id!r} is an"
+                    f" {old.kind}; a new version cannot make it an {node.kind.value}"
+                )
+        for i, relation in enumerate(event.relations):
+            expected = RELATION_KINDS[relation.relation]
+            for end, node_id, want in (
+                ("from", relation.from_, expected[0]),
+                ("to", relation.to, expected[1]),
+            ):
+                have = kinds.get(node_id) or (
+                    Kind(stored[node_id].kind) if node_id in stored else None)
+                if have is None:
+                    raise InvalidEventError(
+                        f"event {event.id!r}: field relations.{i}.{end}: unknown node"
+                        f" {node_id!r} (define it in this batch or an earlier one)"
+                    )
+                if check_kinds and want is not None and have is not want:
+                    raise InvalidEventError(
+                        f"event {event.id!r}: field relations.{i}.{end}:"
+                        f" {relation.relation.value} needs an {want.value} here, but"
+                        f" {node_id!r} is an {have.value}"
+                    )
+            if relation.plan and relation.plan not in kinds and relation.plan not in stored:
+                raise InvalidEventError(
+                    f"event {event.id!r}: field relations.{i}.plan: unknown node"
+                    f" {relation.plan!r}"
+                )
+        for i, node_id in enumerate(event.retract.nodes):
+            if node_id not in kinds and node_id not in stored:
+                raise InvalidEventError(
+                    f"event {event.id!r}: field retract.nodes.{i}: unknown node {node_id!r}"
+                )
+
+
+def event_list(events: Any) -> list[Any]:
+    """One event or an iterable of them as a list; InvalidEventError for anything else."""
+    if isinstance(events, (Event, Mapping)):
+        return [events]
+    if isinstance(events, (str, bytes)) or not isinstance(events, Iterable):
+        raise InvalidEventError("expected an event (a JSON object) or a list of events, got "
+                                f"{type(events).__name__}")
+    return list(events)
