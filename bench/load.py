@@ -137,14 +137,14 @@ def hostile(name: str, uri: str, env: dict[str, str], args: argparse.Namespace,
         connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
         for i in range(args.hostile):
             path, body = hostile_body(rng, i)
-            before = graph.store.chain_at(2**62)
+            before = graph.store.log.chain_at(2**62)
             connection.request("POST", path, body.encode("utf-8", "surrogatepass"),
                                {"Authorization": f"Bearer {token}",
                                                     "Content-Type": "application/json"})
             response = connection.getresponse()
             response.read()
             statuses[response.status] += 1
-            if response.status >= 400 and graph.store.chain_at(2**62) != before:
+            if response.status >= 400 and graph.store.log.chain_at(2**62) != before:
                 wrote_when_refused += 1
         problems = graph.verify().problems
     finally:

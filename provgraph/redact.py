@@ -108,6 +108,6 @@ def redact(store: Store, ids: Iterable[str], attributes: Iterable[str],
 
     event = event_id or f"redaction:{uuid.uuid4()}"
     what = {"event": event, "nodes": node_ids, "attributes": names, "reason": reason}
-    count = store.rewrite_nodes(node_ids, rewrite, event, canonical_digest({"redact": what}),
+    count = store.log.rewrite_nodes(node_ids, rewrite, event, canonical_digest({"redact": what}),
                                 now_us(), what)
     return Redaction(event=event, nodes=node_ids, attributes=names, versions=count)

@@ -77,7 +77,7 @@ def verify(store: Store, head: str | None = None) -> VerifyReport:
     anchor = _parse_head(head) if head else None
     prev, last_time, seq = GENESIS, -1, 0
     while True:
-        page = store.chain(after=seq)
+        page = store.log.chain(after=seq)
         for entry in page:
             seq += 1
             if entry.seq != seq:
@@ -111,13 +111,13 @@ def verify(store: Store, head: str | None = None) -> VerifyReport:
                                f"(the chain has {seq}); entries were removed")
 
     found: dict[int | None, int] = defaultdict(int)
-    for moment, (_, _, _, digest) in store.scan():
+    for moment, (_, _, _, digest) in store.log.scan():
         found[moment] = (found[moment] + int(digest, 16)) % MODULUS
         report.rows += 1
     suspects = {m for m in set(expected) | set(found) if expected.get(m, 0) != found.get(m, 0)}
     if suspects:
         report.problems.extend(_name_rows(store, suspects, seq_of, rewritten))
-    report.problems.extend(store.derived_problems())
+    report.problems.extend(store.log.derived_problems())
     report.seconds = time.perf_counter() - started
     return report
 
@@ -131,7 +131,7 @@ def _name_rows(
     for moment in suspects:
         if moment is None or moment not in seq_of:
             continue
-        entry = store.chain(after=seq_of[moment] - 1, limit=1)[0]
+        entry = store.log.chain(after=seq_of[moment] - 1, limit=1)[0]
         for kind, key, version, digest in entry.rows():
             listed[(kind, key, version)] = (moment, digest)
     for ident, (batch, new) in rewritten.items():
@@ -139,7 +139,7 @@ def _name_rows(
             listed[ident] = (batch, new)
     problems: list[str] = []
     seen: set[tuple[str, str, int]] = set()
-    for moment, row in store.scan():
+    for moment, row in store.log.scan():
         if moment not in suspects:
             continue
         ident = (row[0], row[1], row[2])
@@ -174,7 +174,7 @@ def _parse_head(head: str) -> tuple[int, str]:
 
 def entry_at(store: Store, seq: int) -> ChainEntry | None:
     """The chain entry with sequence number ``seq``, if there is one."""
-    page = store.chain(after=seq - 1, limit=1)
+    page = store.log.chain(after=seq - 1, limit=1)
     return page[0] if page and page[0].seq == seq else None
 
 

@@ -17,7 +17,8 @@ from provgraph import EventBuilder, cypher_library
 from provgraph.graph import Graph
 from tests.conftest import wipe_neo4j
 
-BACKEND_SOURCE = (Path(provgraph.__file__).parent / "store" / "neo4j.py").read_text()
+BACKEND_SOURCE = "".join((Path(provgraph.__file__).parent / "store" / name).read_text()
+                         for name in ("neo4j.py", "neo4j_chain.py"))
 USER_QUERIES = {
     "impact_summary", "models_trained_on", "deployed_without_approval",
     "models_reaching_opaque", "systems_containing",

@@ -21,7 +21,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(GRAPH, TOKEN
 
 
 def _head() -> str | None:
-    entry = GRAPH.store.chain_at(2**62)
+    entry = GRAPH.store.log.chain_at(2**62)
     return entry.hash if entry else None
 
 

@@ -263,7 +263,7 @@ def export_prov(store: Store, root: str | None, as_of: int, out: IO[str] | None 
     ``as_of``, stamped with the chain head it was made at; streamed to ``out`` (returning
     ``""``) or returned as a string."""
     # The chain head at the export: what an auditor can later check the file against.
-    head = store.chain_at(as_of)
+    head = store.log.chain_at(as_of)
     at = head.recorded_at if head is not None and as_of >= NOW else as_of
     return export_at(store, root, at, chain_stamp(head, at, root), out)
 

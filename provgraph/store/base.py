@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, Protocol
 
-from provgraph.chain import ChainEntry, ChainHead, RowHash, node_row_hash
+from provgraph.chain import ChainEntry, ChainHead, RowHash
 from provgraph.events import ChangeSet
 
 Direction = Literal["down", "up"]
@@ -151,26 +151,6 @@ class Traversal:
 NodeKind = tuple[str, str | None, bool]
 """``(kind, type, opaque)`` of a node at some time."""
 
-Rewrite = tuple[str, str, int, int, str, str]
-"""A row a redaction rewrote: kind, key, version, its batch time, old and new chain hash."""
-
-
-def rewrite_version(
-    columns: tuple[Any, ...], rewrite: Callable[[StoredNode], tuple[str, str] | None],
-) -> tuple[str, str, Rewrite] | None:
-    """Apply ``rewrite`` to one node version given as its columns ``(id, version, kind, type,
-    opaque, data, digest, retracted, recorded_at)``: the new data and digest, and the chain's
-    record of the change; None when the version is left as it is."""
-    node_id, version, kind, type_, opaque, data, digest, retracted, at = columns
-    change = rewrite(StoredNode.from_row(node_id, kind, type_, opaque, data, version, at,
-                                         retracted))
-    if change is None:
-        return None
-    old = node_row_hash(node_id, version, kind, type_, opaque, data, digest, retracted)
-    new = node_row_hash(node_id, version, kind, type_, opaque, *change, retracted)
-    return change[0], change[1], ("n", node_id, int(version), int(at), old[3], new[3])
-
-
 @dataclass
 class WriteStats:
     """What one batch changed."""
@@ -182,10 +162,49 @@ class WriteStats:
     retractions: int = 0
 
 
+class ChainLog(Protocol):
+    """A store's hash chain and what only ``verify`` and redaction need of the store (see
+    :mod:`provgraph.chain`). Every batch :meth:`Store.write` commits appends an entry."""
+
+    def chain(self, after: int = 0, limit: int = 500) -> list[ChainEntry]:
+        """Hash-chain entries with ``seq > after``, in order, at most ``limit``."""
+        ...
+
+    def chain_at(self, as_of: int) -> ChainHead | None:
+        """The head of the hash chain at ``as_of``: its last entry recorded by then."""
+        ...
+
+    def scan(self) -> Iterator[tuple[int | None, RowHash]]:
+        """Every stored row (events, node and relation versions, and anything else a
+        backend traverses), with its batch time and chain hash, streamed in any order."""
+        ...
+
+    def derived_problems(self) -> list[str]:
+        """Descriptions of stored state that does not follow from the rows (e.g. validity
+        intervals edited in place); empty when consistent."""
+        ...
+
+    def rewrite_nodes(
+        self, ids: Collection[str], rewrite: Callable[[StoredNode], tuple[str, str] | None],
+        event_id: str, event_digest: str, recorded_at: int, redaction: dict[str, Any],
+    ) -> int:
+        """Rewrite node versions' data in place (a redaction), recording ``event_id`` and a
+        chain entry listing every rewrite, in one transaction; returns how many changed
+        (0 when ``event_id`` was already applied)."""
+        ...
+
+
 class Store(Protocol):
-    """A lineage store. Implementations: :mod:`.sqlite` (embedded) and :mod:`.neo4j`."""
+    """A lineage store. Implementations: :mod:`.sqlite` (embedded) and :mod:`.neo4j`.
+
+    The graph operations are here; ``log`` is the store's :class:`ChainLog`."""
 
     uri: str
+
+    @property
+    def log(self) -> ChainLog:
+        """The store's hash chain."""
+        ...
 
     def write(self, changes: ChangeSet, recorded_at: int) -> WriteStats:
         """Write a folded batch in one transaction; a node or relation whose content equals
@@ -230,33 +249,6 @@ class Store(Protocol):
         end) is not opaque at ``as_of``. Edges are returned from every node whose shortest
         distance from the root is below ``max_depth``.
         """
-        ...
-
-    def chain(self, after: int = 0, limit: int = 500) -> list[ChainEntry]:
-        """Hash-chain entries with ``seq > after``, in order, at most ``limit``."""
-        ...
-
-    def chain_at(self, as_of: int) -> ChainHead | None:
-        """The head of the hash chain at ``as_of``: its last entry recorded by then."""
-        ...
-
-    def scan(self) -> Iterator[tuple[int | None, RowHash]]:
-        """Every stored row (events, node and relation versions, and anything else a
-        backend traverses), with its batch time and chain hash, streamed in any order."""
-        ...
-
-    def derived_problems(self) -> list[str]:
-        """Descriptions of stored state that does not follow from the rows (e.g. validity
-        intervals edited in place); empty when consistent."""
-        ...
-
-    def rewrite_nodes(
-        self, ids: Collection[str], rewrite: Callable[[StoredNode], tuple[str, str] | None],
-        event_id: str, event_digest: str, recorded_at: int, redaction: dict[str, Any],
-    ) -> int:
-        """Rewrite node versions' data in place (a redaction), recording ``event_id`` and a
-        chain entry listing every rewrite, in one transaction; returns how many changed
-        (0 when ``event_id`` was already applied)."""
         ...
 
     def close(self) -> None:

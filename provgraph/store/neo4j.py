@@ -21,17 +21,9 @@ from neo4j.exceptions import (
 )
 
 from provgraph import cypher_library
-from provgraph.chain import (
-    GENESIS,
-    ChainEntry,
-    ChainHead,
-    RowHash,
-    event_row_hash,
-    node_row_hash,
-    relation_row_hash,
-)
+from provgraph.chain import RowHash, event_row_hash, node_row_hash, relation_row_hash
 from provgraph.clock import FOREVER
-from provgraph.errors import ConflictError, ProvgraphError, StoreUnavailableError
+from provgraph.errors import ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet
 from provgraph.store.base import (
     Direction,
@@ -40,8 +32,9 @@ from provgraph.store.base import (
     StoredRelation,
     Traversal,
     WriteStats,
-    rewrite_version,
 )
+from provgraph.store.bookkeeping import paged, refuse_known, refuse_moved
+from provgraph.store.neo4j_chain import Neo4jChainLog, append_entry
 
 T = TypeVar("T")
 
@@ -85,6 +78,7 @@ class Neo4jStore:
             uri = urlunsplit(parts._replace(
                 netloc=host + (f":{parts.port}" if parts.port else "")))
         self.uri = uri
+        self.log = Neo4jChainLog(self)
         self.database = database or os.environ.get("NEO4J_DATABASE") or None
         auth = (user or "neo4j", password) if password else None
         try:
@@ -96,9 +90,9 @@ class Neo4jStore:
                 self._driver.execute_query(statement, database_=self.database)
         except (ServiceUnavailable, SessionExpired, AuthError, OSError, ValueError) as e:
             raise StoreUnavailableError(
-                f"cannot connect to Neo4j at {self.uri}: {_reason(e)}") from e
+                f"cannot connect to Neo4j at {self.uri}: {reason(e)}") from e
         except Neo4jError as e:
-            raise StoreUnavailableError(f"Neo4j at {self.uri}: {_reason(e)}") from e
+            raise StoreUnavailableError(f"Neo4j at {self.uri}: {reason(e)}") from e
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -111,11 +105,11 @@ class Neo4jStore:
         except IncompleteCommit as e:
             raise StoreUnavailableError(
                 f"Neo4j at {self.uri} went away while committing: the batch may or may not be"
-                f" stored; sending it again is safe (ingest is idempotent): {_reason(e)}") from e
+                f" stored; sending it again is safe (ingest is idempotent): {reason(e)}") from e
         except (ServiceUnavailable, SessionExpired, AuthError) as e:
-            raise StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {_reason(e)}") from e
+            raise StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {reason(e)}") from e
         except Neo4jError as e:
-            raise ProvgraphError(f"Neo4j at {self.uri}: {_reason(e)}") from e
+            raise ProvgraphError(f"Neo4j at {self.uri}: {reason(e)}") from e
 
     def _query(self, name: str, **params: Any) -> list[neo4j.Record]:
         text = cypher_library.load(name)
@@ -152,17 +146,13 @@ class Neo4jStore:
 
             t = single("clock_tick", t=recorded_at)
             # clock_tick serialized this batch: what it relied on must not have moved.
-            known = [r["id"] for r in tx.run(cypher_library.load("known_events"),
-                                             {"ids": list(changes.events)})]
-            if known:
-                raise ConflictError(f"events {sorted(known)[:3]} were written meanwhile")
+            refuse_known([r["id"] for r in tx.run(cypher_library.load("known_events"),
+                                                  {"ids": list(changes.events)})])
             if changes.expect:
-                for r in tx.run(cypher_library.load("current_versions"),
-                                {"ids": list(changes.expect), "forever": FOREVER}):
-                    if r["version"] != changes.expect[r["id"]]:
-                        raise ConflictError(
-                            f"node {r['id']!r} changed meanwhile (version {r['version']},"
-                            f" expected {changes.expect[r['id']]})")
+                refuse_moved(changes.expect, {
+                    r["id"]: r["version"] for r in tx.run(
+                        cypher_library.load("current_versions"),
+                        {"ids": list(changes.expect), "forever": FOREVER})})
             created = single("record_events", rows=event_rows, t=t)
             written = [event_row_hash(i, changes.events[i]) for i in created]
             stats.events = len(created)
@@ -205,27 +195,10 @@ class Neo4jStore:
                     tombstones.append(relation_row_hash(
                         key, version, relation, src, dst, role, follow, data, digest, True))
             stats.retractions = len(tombstones)
-            self._append(tx, t, written + tombstones)
+            append_entry(tx, t, written + tombstones)
 
         self._run(work, write=True)
         return stats
-
-    @staticmethod
-    def _append(
-        tx: neo4j.ManagedTransaction, t: int, rows: list[RowHash],
-        rewrites: list[tuple[str, str, int, int, str, str]] | None = None,
-        redaction: dict[str, Any] | None = None,
-    ) -> None:
-        """Append the batch's chain entry in its own transaction (nothing if nothing was
-        written); clock_tick has already serialized concurrent batches."""
-        if not rows and not rewrites:
-            return
-        head = tx.run(cypher_library.load("chain_head")).single()
-        seq, prev = (head["seq"] + 1, head["hash"]) if head else (1, GENESIS)
-        entry = ChainEntry.make(seq, t, prev, rows, rewrites or (), redaction)
-        tx.run(cypher_library.load("chain_append"), {
-            "seq": entry.seq, "t": entry.recorded_at, "prev": entry.prev, "body": entry.body,
-            "hash": entry.hash}).consume()
 
     # -- reads --------------------------------------------------------------------------
 
@@ -258,14 +231,8 @@ class Neo4jStore:
 
     def ids(self, as_of: int) -> Iterator[str]:
         """The id of every node visible at ``as_of``, sorted, read page by page."""
-        after = ""
-        while True:
-            page = [r["id"] for r in self._query("node_ids", as_of=as_of, after=after,
-                                                  limit=1000)]
-            yield from page
-            if len(page) < 1000:
-                return
-            after = page[-1]
+        return paged(lambda after: [r["id"] for r in self._query(
+            "node_ids", as_of=as_of, after=after, limit=1000)], 1000)
 
     def traverse(
         self, root: str, direction: Direction, relations: frozenset[str],
@@ -291,92 +258,22 @@ class Neo4jStore:
         nodes.update(e.target if direction == "down" else e.source for e in edges)
         return Traversal(root=root, nodes=nodes, edges=edges)
 
-    # -- the hash chain (see provgraph.chain / provgraph.verify) -----------------------
-
-    def chain(self, after: int = 0, limit: int = 500) -> list[ChainEntry]:
-        """Chain entries with ``seq > after``, in order, at most ``limit`` of them."""
-        return [ChainEntry(*r.values())
-                for r in self._query("chain_entries", after=after, limit=limit)]
-
-    def chain_at(self, as_of: int) -> ChainHead | None:
-        """The head of the hash chain at ``as_of``: its last entry recorded by then."""
-        records = self._query("chain_at", as_of=as_of)
-        return ChainHead(*records[0].values()) if records else None
-
-    def _stream(self, name: str) -> Iterator[neo4j.Record]:
+    def stream(self, name: str) -> Iterator[neo4j.Record]:
+        """Every record of library query ``name``, streamed in pages (for full scans)."""
         try:
             with self._driver.session(database=self.database, fetch_size=5000) as session:
                 yield from session.run(cypher_library.load(name))
         except (ServiceUnavailable, SessionExpired, AuthError) as e:
-            raise StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {_reason(e)}") from e
+            raise StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {reason(e)}") from e
         except Neo4jError as e:
-            raise ProvgraphError(f"Neo4j at {self.uri}: {_reason(e)}") from e
-
-    def scan(self) -> Iterator[tuple[int | None, RowHash]]:
-        """Every stored row with its batch time and chain hash, streamed (for verify).
-        A relationship provgraph did not write has no key; it is named by its ends."""
-        for r in self._stream("scan_events"):
-            yield r["recorded_at"], event_row_hash(r["id"], r["digest"])
-        for r in self._stream("scan_node_versions"):
-            yield r["recorded_at"], node_row_hash(*list(r.values())[1:])
-        for r in self._stream("scan_relationships"):
-            values = list(r.values())[1:]
-            if values[0] is None:
-                values[0] = f"({r['src']})-[:{r['relation']}]->({r['dst']})"
-            yield r["recorded_at"], relation_row_hash(*values)
-
-    def derived_problems(self) -> list[str]:
-        """Stored state that does not follow from the rows: validity intervals
-        (``superseded_at``) and the opaque intervals walks prune on."""
-        problems = []
-        for name, what in (("verify_node_intervals", "node"),
-                           ("verify_relation_intervals", "relation")):
-            for r in self._query(name, forever=FOREVER):
-                problems.append(f"{what} {r['key']!r} version {r['version']}: validity "
-                                "interval changed outside provgraph (superseded_at)")
-        for r in self._query("verify_opaque"):
-            if r["node"]:
-                problems.append(f"node {r['id']!r}: opaque intervals changed outside provgraph")
-            for key in r["stale"]:
-                problems.append(f"relation {key!r}: copy of its source's opaque intervals "
-                                "changed outside provgraph")
-        return problems
-
-    def rewrite_nodes(
-        self, ids: Collection[str], rewrite: Callable[[StoredNode], tuple[str, str] | None],
-        event_id: str, event_digest: str, recorded_at: int, redaction: dict[str, Any],
-    ) -> int:
-        """A redaction in one Neo4j transaction, serialized by the clock node (see
-        :meth:`~provgraph.store.base.Store.rewrite_nodes`)."""
-        count = 0
-
-        def work(tx: neo4j.ManagedTransaction) -> None:
-            nonlocal count
-            t = tx.run(cypher_library.load("clock_tick"), {"t": recorded_at}).single(strict=True)[0]
-            created = tx.run(cypher_library.load("record_events"), {
-                "rows": [{"id": event_id, "digest": event_digest}], "t": t}).single(strict=True)
-            if not created["created"]:
-                return  # this redaction was already applied
-            rewrites, rows = [], []
-            for r in tx.run(cypher_library.load("redaction_read"), {"ids": sorted(ids)}):
-                done = rewrite_version(tuple(r.values()), rewrite)
-                if done is not None:
-                    rows.append({"id": r["id"], "version": r["version"], "data": done[0],
-                                 "digest": done[1]})
-                    rewrites.append(done[2])
-            if rows:
-                tx.run(cypher_library.load("redaction_write"), {"rows": rows}).consume()
-            self._append(tx, t, [event_row_hash(event_id, event_digest)], rewrites, redaction)
-            count = len(rewrites)
-
-        self._run(work, write=True)
-        return count
+            raise ProvgraphError(f"Neo4j at {self.uri}: {reason(e)}") from e
 
     def close(self) -> None:
         """Close the driver."""
         self._driver.close()
 
 
-def _reason(error: Exception) -> str:
+def reason(error: Exception) -> str:
+    """A driver error as one line."""
     text = getattr(error, "message", None) or str(error) or type(error).__name__
     return " ".join(str(text).split())

@@ -11,22 +11,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from provgraph.chain import (
-    GENESIS,
-    ChainEntry,
-    ChainHead,
-    RowHash,
-    event_row_hash,
-    node_row_hash,
-    relation_row_hash,
-)
+from provgraph.chain import RowHash, event_row_hash, node_row_hash, relation_row_hash
 from provgraph.clock import FOREVER
-from provgraph.errors import ConflictError, ProvgraphError, StoreUnavailableError
+from provgraph.errors import ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet, NodeRow, RelationRow
 from provgraph.store.base import (
     Direction,
@@ -35,7 +27,15 @@ from provgraph.store.base import (
     StoredRelation,
     Traversal,
     WriteStats,
-    rewrite_version,
+)
+from provgraph.store.bookkeeping import paged, refuse_known, refuse_moved
+from provgraph.store.sqlite_chain import (
+    COLUMNS,
+    NODE_COLUMNS,
+    RELATION_COLUMNS,
+    ROW_HASH,
+    SQLiteChainLog,
+    append_entry,
 )
 
 SCHEMA_VERSION = "1"
@@ -75,14 +75,6 @@ _OPAQUE_AT = (
     + ")"
 )
 _CHUNK = 500
-# Every column but recorded_at / superseded_at, in the order the chain's row hashes take them.
-_NODE_COLUMNS = "id, version, kind, type, opaque, data, digest, retracted"
-_RELATION_COLUMNS = "key, version, relation, src, dst, role, follow, data, digest, retracted"
-_COLUMNS = {"node_versions": _NODE_COLUMNS, "relation_versions": _RELATION_COLUMNS}
-_ROW_HASH: dict[str, Callable[..., RowHash]] = {
-    "node_versions": node_row_hash, "relation_versions": relation_row_hash}
-
-
 def _walk_sql(direction: Direction, relation_params: str, bounded: bool) -> str:
     """The recursive CTE of one traversal; ``bounded`` tracks depth to stop at ``:max_depth``."""
     here, there = ("src", "dst") if direction == "down" else ("dst", "src")
@@ -118,6 +110,7 @@ class SQLiteStore:
         seconds for another writer to finish, then fails with StoreUnavailableError."""
         self.path = str(path)
         self.uri = f"sqlite:///{self.path}"
+        self.log = SQLiteChainLog(self)
         self._lock = threading.RLock()
         try:
             if self.path != ":memory:":
@@ -174,10 +167,8 @@ class SQLiteStore:
         try:
             with self._transaction() as db:
                 t = self._tick(db, recorded_at)
-                known = self._known(db, list(changes.events))
-                if known:
-                    raise ConflictError(f"events {sorted(known)[:3]} were written meanwhile")
-                self._check_expected(db, changes.expect)
+                refuse_known(self._known(db, list(changes.events)))
+                refuse_moved(changes.expect, self._current_versions(db, changes.expect))
                 fresh = list(changes.events.items())
                 db.executemany(
                     "INSERT INTO events(id, digest, recorded_at) VALUES (?, ?, ?)",
@@ -193,7 +184,7 @@ class SQLiteStore:
                 )
                 stats.node_versions, stats.relation_versions = len(nodes), len(relations)
                 stats.retractions = len(tombstones)
-                self._append(db, t, written + nodes + relations + tombstones)
+                append_entry(db, t, written + nodes + relations + tombstones)
         except sqlite3.Error as e:
             raise ProvgraphError(f"SQLite store {self.path}: write failed: {e}") from e
         return stats
@@ -207,14 +198,14 @@ class SQLiteStore:
         return max(recorded_at, (last or 0) + 1)
 
     @staticmethod
-    def _check_expected(db: sqlite3.Connection, expect: dict[str, int]) -> None:
-        for node_id, version in expect.items():
+    def _current_versions(db: sqlite3.Connection, ids: Iterable[str]) -> dict[str, int]:
+        found = {}
+        for node_id in ids:
             row = db.execute("SELECT version, retracted FROM node_versions WHERE id = ?"
                              " AND superseded_at = ?", (node_id, FOREVER)).fetchone()
-            current = 0 if row is None or row[1] else row[0]
-            if current != version:
-                raise ConflictError(f"node {node_id!r} changed meanwhile (version {current},"
-                                    f" expected {version})")
+            if row is not None and not row[1]:
+                found[node_id] = int(row[0])
+        return found
 
     @staticmethod
     def _known(db: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
@@ -225,23 +216,6 @@ class SQLiteStore:
             found.update(i for (i,) in db.execute(
                 f"SELECT id FROM events WHERE id IN ({marks})", chunk))
         return found
-
-    @staticmethod
-    def _append(
-        db: sqlite3.Connection, t: int, rows: list[RowHash],
-        rewrites: Sequence[tuple[str, str, int, int, str, str]] = (),
-        redaction: dict[str, Any] | None = None,
-    ) -> None:
-        """Append the batch's chain entry (nothing when the batch wrote nothing)."""
-        if not rows and not rewrites:
-            return
-        last = db.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        entry = ChainEntry.make(seq, t, prev, rows, rewrites, redaction)
-        db.execute(
-            "INSERT INTO chain(seq, recorded_at, prev, body, hash) VALUES (?, ?, ?, ?, ?)",
-            (entry.seq, entry.recorded_at, entry.prev, entry.body, entry.hash),
-        )
 
     @staticmethod
     def _current(
@@ -279,7 +253,7 @@ class SQLiteStore:
             for r in changed
         ]
         db.executemany(
-            f"INSERT INTO node_versions({_NODE_COLUMNS}, recorded_at, superseded_at)"
+            f"INSERT INTO node_versions({NODE_COLUMNS}, recorded_at, superseded_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(*v, t, FOREVER) for v in values],
         )
@@ -306,7 +280,7 @@ class SQLiteStore:
             for r in changed
         ]
         db.executemany(
-            f"INSERT INTO relation_versions({_RELATION_COLUMNS}, recorded_at, superseded_at)"
+            f"INSERT INTO relation_versions({RELATION_COLUMNS}, recorded_at, superseded_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(*v, t, FOREVER) for v in values],
         )
@@ -338,7 +312,7 @@ class SQLiteStore:
                 [(t, k, FOREVER) for k in live],
             )
             # The tombstone copies the last version's columns so history stays readable.
-            columns = _COLUMNS[table]
+            columns = COLUMNS[table]
             tombstones = []
             for k, v in live.items():
                 last = db.execute(f"SELECT {columns} FROM {table} WHERE {column} = ?"
@@ -349,7 +323,7 @@ class SQLiteStore:
                 f"INSERT INTO {table}({columns}, recorded_at, superseded_at) VALUES ({marks})",
                 [(*row, t, FOREVER) for row in tombstones],
             )
-            written.extend(_ROW_HASH[table](*row) for row in tombstones)
+            written.extend(ROW_HASH[table](*row) for row in tombstones)
         return written
 
     # -- reads --------------------------------------------------------------------------
@@ -410,15 +384,9 @@ class SQLiteStore:
 
     def ids(self, as_of: int) -> Iterator[str]:
         """The id of every node visible at ``as_of``, sorted, read page by page."""
-        after = ""
-        while True:
-            rows = self._read(
-                f"SELECT id FROM node_versions n WHERE id > :after AND {_VISIBLE.format(a='n')}"
-                " ORDER BY id LIMIT 1000", {"t": as_of, "after": after})
-            yield from (row[0] for row in rows)
-            if len(rows) < 1000:
-                return
-            after = rows[-1][0]
+        return paged(lambda after: [row[0] for row in self._read(
+            f"SELECT id FROM node_versions n WHERE id > :after AND {_VISIBLE.format(a='n')}"
+            " ORDER BY id LIMIT 1000", {"t": as_of, "after": after})], 1000)
 
     def traverse(
         self, root: str, direction: Direction, relations: frozenset[str],
@@ -445,82 +413,6 @@ class SQLiteStore:
             nodes={node for node, _ in reached},
             edges=[StoredRelation.from_row(*row) for row in edges],
         )
-
-    # -- the hash chain (see provgraph.chain / provgraph.verify) -----------------------
-
-    def chain(self, after: int = 0, limit: int = 500) -> list[ChainEntry]:
-        """Chain entries with ``seq > after``, in order, at most ``limit`` of them."""
-        rows = self._read("SELECT seq, recorded_at, prev, body, hash FROM chain WHERE seq > ?"
-                          " ORDER BY seq LIMIT ?", (after, limit))
-        return [ChainEntry(*row) for row in rows]
-
-    def chain_at(self, as_of: int) -> ChainHead | None:
-        """The head of the hash chain at ``as_of``: its last entry recorded by then."""
-        # Times increase with seq, so the recorded_at index finds the head in one seek.
-        rows = self._read("SELECT seq, recorded_at, hash FROM chain"
-                          " WHERE recorded_at <= ? ORDER BY recorded_at DESC LIMIT 1", (as_of,))
-        return ChainHead(*rows[0]) if rows else None
-
-    def scan(self) -> Iterator[tuple[int | None, RowHash]]:
-        """Every stored row with its batch time and chain hash, page by page (for verify)."""
-        for table in ("events", "node_versions", "relation_versions"):
-            columns = "id, digest" if table == "events" else _COLUMNS[table]
-            make = event_row_hash if table == "events" else _ROW_HASH[table]
-            after = 0
-            while True:
-                rows = self._read(f"SELECT rowid, recorded_at, {columns} FROM {table}"
-                                  " WHERE rowid > ? ORDER BY rowid LIMIT 5000", (after,))
-                for row in rows:
-                    yield row[1], make(*row[2:])
-                if len(rows) < 5000:
-                    break
-                after = rows[-1][0]
-
-    def derived_problems(self) -> list[str]:
-        """Stored state that does not follow from the rows: a ``superseded_at`` that is not
-        the next version's ``recorded_at`` (or, for the last version, not forever)."""
-        problems = []
-        for table, column, what in (("node_versions", "id", "node"),
-                                    ("relation_versions", "key", "relation")):
-            for key, version in self._read(
-                f"SELECT a.{column}, a.version FROM {table} a LEFT JOIN {table} b"
-                f" ON b.{column} = a.{column} AND b.version = a.version + 1"
-                " WHERE a.superseded_at <> COALESCE(b.recorded_at, ?)"
-                f" ORDER BY a.{column}, a.version LIMIT 1000", (FOREVER,)):
-                problems.append(f"{what} {key!r} version {version}: validity interval "
-                                "changed outside provgraph (superseded_at)")
-        return problems
-
-    def rewrite_nodes(
-        self, ids: Collection[str], rewrite: Callable[[StoredNode], tuple[str, str] | None],
-        event_id: str, event_digest: str, recorded_at: int, redaction: dict[str, Any],
-    ) -> int:
-        """A redaction in one SQLite transaction (see
-        :meth:`~provgraph.store.base.Store.rewrite_nodes`)."""
-        try:
-            with self._transaction() as db:
-                if self._known(db, [event_id]):
-                    return 0
-                t = self._tick(db, recorded_at)
-                rewrites = []
-                for node_id in sorted(ids):
-                    for row in db.execute(
-                        f"SELECT {_NODE_COLUMNS}, recorded_at FROM node_versions WHERE id = ?"
-                        " ORDER BY version", (node_id,)
-                    ).fetchall():
-                        done = rewrite_version(tuple(row), rewrite)
-                        if done is not None:
-                            db.execute("UPDATE node_versions SET data = ?, digest = ?"
-                                       " WHERE id = ? AND version = ?",
-                                       (done[0], done[1], row[0], row[1]))
-                            rewrites.append(done[2])
-                db.execute("INSERT INTO events(id, digest, recorded_at) VALUES (?, ?, ?)",
-                           (event_id, event_digest, t))
-                self._append(db, t, [event_row_hash(event_id, event_digest)], rewrites,
-                             redaction)
-        except sqlite3.Error as e:
-            raise ProvgraphError(f"SQLite store {self.path}: redaction failed: {e}") from e
-        return len(rewrites)
 
     def close(self) -> None:
         """Close the database connection."""

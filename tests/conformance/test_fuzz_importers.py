@@ -76,7 +76,7 @@ def mutated(draw: st.DrawFn, valid: dict[str, Any]) -> Any:
 
 
 def _head(graph: Graph) -> str | None:
-    entry = graph.store.chain_at(2**62)
+    entry = graph.store.log.chain_at(2**62)
     return entry.hash if entry else None
 
 

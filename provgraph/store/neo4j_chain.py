@@ -1,0 +1,122 @@
+"""The Neo4j store's hash chain (``(:PGChain {seq})``) and what only ``verify`` and redaction
+need of the database: entries, a streamed scan of the rows, derived-state checks, in-place
+rewrites. See :mod:`provgraph.chain` and :mod:`provgraph.verify`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from typing import TYPE_CHECKING, Any
+
+import neo4j
+
+from provgraph import cypher_library
+from provgraph.chain import (
+    ChainEntry,
+    ChainHead,
+    RowHash,
+    event_row_hash,
+    node_row_hash,
+    relation_row_hash,
+)
+from provgraph.clock import FOREVER
+from provgraph.store.base import StoredNode
+from provgraph.store.bookkeeping import Rewrite, next_entry, rewrite_version
+
+if TYPE_CHECKING:
+    from provgraph.store.neo4j import Neo4jStore
+
+
+def append_entry(
+    tx: neo4j.ManagedTransaction, t: int, rows: list[RowHash],
+    rewrites: list[Rewrite] | None = None,
+    redaction: dict[str, Any] | None = None,
+) -> None:
+    """Append the batch's chain entry in its own transaction (nothing if nothing was
+    written); clock_tick has already serialized concurrent batches."""
+    if not rows and not rewrites:
+        return
+    head = tx.run(cypher_library.load("chain_head")).single()
+    entry = next_entry((head["seq"], head["hash"]) if head else None, t, rows, rewrites or (),
+                       redaction)
+    assert entry is not None
+    tx.run(cypher_library.load("chain_append"), {
+        "seq": entry.seq, "t": entry.recorded_at, "prev": entry.prev, "body": entry.body,
+        "hash": entry.hash}).consume()
+
+
+class Neo4jChainLog:
+    """The :class:`~provgraph.store.base.ChainLog` of a :class:`Neo4jStore` (same driver)."""
+
+    def __init__(self, store: Neo4jStore) -> None:
+        self._store = store
+
+    def chain(self, after: int = 0, limit: int = 500) -> list[ChainEntry]:
+        """Chain entries with ``seq > after``, in order, at most ``limit`` of them."""
+        return [ChainEntry(*r.values())
+                for r in self._store._query("chain_entries", after=after, limit=limit)]
+
+    def chain_at(self, as_of: int) -> ChainHead | None:
+        """The head of the hash chain at ``as_of``: its last entry recorded by then."""
+        records = self._store._query("chain_at", as_of=as_of)
+        return ChainHead(*records[0].values()) if records else None
+
+    def scan(self) -> Iterator[tuple[int | None, RowHash]]:
+        """Every stored row with its batch time and chain hash, streamed (for verify).
+        A relationship provgraph did not write has no key; it is named by its ends."""
+        for r in self._store.stream("scan_events"):
+            yield r["recorded_at"], event_row_hash(r["id"], r["digest"])
+        for r in self._store.stream("scan_node_versions"):
+            yield r["recorded_at"], node_row_hash(*list(r.values())[1:])
+        for r in self._store.stream("scan_relationships"):
+            values = list(r.values())[1:]
+            if values[0] is None:
+                values[0] = f"({r['src']})-[:{r['relation']}]->({r['dst']})"
+            yield r["recorded_at"], relation_row_hash(*values)
+
+    def derived_problems(self) -> list[str]:
+        """Stored state that does not follow from the rows: validity intervals
+        (``superseded_at``) and the opaque intervals walks prune on."""
+        problems = []
+        for name, what in (("verify_node_intervals", "node"),
+                           ("verify_relation_intervals", "relation")):
+            for r in self._store._query(name, forever=FOREVER):
+                problems.append(f"{what} {r['key']!r} version {r['version']}: validity "
+                                "interval changed outside provgraph (superseded_at)")
+        for r in self._store._query("verify_opaque"):
+            if r["node"]:
+                problems.append(f"node {r['id']!r}: opaque intervals changed outside provgraph")
+            for key in r["stale"]:
+                problems.append(f"relation {key!r}: copy of its source's opaque intervals "
+                                "changed outside provgraph")
+        return problems
+
+    def rewrite_nodes(
+        self, ids: Collection[str], rewrite: Callable[[StoredNode], tuple[str, str] | None],
+        event_id: str, event_digest: str, recorded_at: int, redaction: dict[str, Any],
+    ) -> int:
+        """A redaction in one Neo4j transaction, serialized by the clock node (see
+        :meth:`~provgraph.store.base.Store.rewrite_nodes`)."""
+        count = 0
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            nonlocal count
+            t = tx.run(cypher_library.load("clock_tick"), {"t": recorded_at}).single(strict=True)[0]
+            created = tx.run(cypher_library.load("record_events"), {
+                "rows": [{"id": event_id, "digest": event_digest}], "t": t}).single(strict=True)
+            if not created["created"]:
+                return  # this redaction was already applied
+            rewrites, rows = [], []
+            for r in tx.run(cypher_library.load("redaction_read"), {"ids": sorted(ids)}):
+                done = rewrite_version(tuple(r.values()), rewrite)
+                if done is not None:
+                    rows.append({"id": r["id"], "version": r["version"], "data": done[0],
+                                 "digest": done[1]})
+                    rewrites.append(done[2])
+            if rows:
+                tx.run(cypher_library.load("redaction_write"), {"rows": rows}).consume()
+            append_entry(tx, t, [event_row_hash(event_id, event_digest)], rewrites, redaction)
+            count = len(rewrites)
+
+        self._store._run(work, write=True)
+        return count
