@@ -26,6 +26,7 @@ from provgraph.formats.prov_write import export_prov
 from provgraph.ingest import IngestResult, ingest
 from provgraph.queries.audit import Audit, audit
 from provgraph.queries.dependents import dependents
+from provgraph.queries.describe import describe
 from provgraph.queries.diff import Diff, diff
 from provgraph.queries.lineage import Lineage, walk
 from provgraph.queries.reproduce import Plan, reproduce
@@ -174,6 +175,11 @@ class Graph:
         """The reverse question: which models rest on any of ``sources``, and how
         (``every`` / ``some``), by why-provenance. Candidates come from impact walks."""
         return dependents(self.store, sources, to_us(as_of), types)
+
+    def describe(self, id: str, as_of: AsOf = None) -> dict[str, Any]:
+        """One node as ``provgraph show`` prints it: its version at ``as_of``, its relations
+        then and its version history. Raises NotFoundError if ``id`` is not known then."""
+        return describe(self.store, id, to_us(as_of))
 
     def where(self, id: str, attribute: str, as_of: AsOf = None) -> Where:
         """Where-provenance: follow ``attribute`` of ``id`` back along recorded copies to

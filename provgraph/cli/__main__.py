@@ -1,0 +1,5 @@
+"""``python -m provgraph.cli``."""
+
+from provgraph.cli import main
+
+main()

@@ -1,0 +1,144 @@
+"""Commands that ask: ancestry, impact, why, where, diff, reproduce, audit, show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from provgraph.cli.group import (
+    as_of_option,
+    emit,
+    format_option,
+    main,
+    node_argument,
+    open_graph,
+    output_option,
+)
+from provgraph.cli.render import (
+    render_diff,
+    render_lineage,
+    render_node,
+    render_plan,
+    render_where,
+    render_why,
+)
+
+
+def _lineage_command(name: str, helptext: str) -> None:
+    @main.command(name, help=helptext)
+    @node_argument
+    @click.option("--depth", type=click.IntRange(min=0), help="Stop after this many hops.")
+    @as_of_option
+    @click.option("--include-agents", is_flag=True,
+                  help="Also follow who was responsible (associations, attributions).")
+    @format_option()
+    @click.pass_context
+    def command(ctx: click.Context, node_id: str, depth: int | None, as_of: str | None,
+                include_agents: bool, fmt: str) -> None:
+        with open_graph(ctx) as graph:
+            query = graph.ancestry if name == "ancestry" else graph.impact
+            result = query(node_id, depth=depth, as_of=as_of, include_agents=include_agents)
+        emit(fmt, result.to_dict(), lambda: render_lineage(result, name))
+
+
+_lineage_command(
+    "ancestry",
+    "Everything ID depends on: data, base models, code, runs (stops at opaque nodes).",
+)
+_lineage_command(
+    "impact",
+    "Everything that depends on ID: the models, deployments and systems affected if it is bad.",
+)
+
+
+@main.command()
+@node_argument
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="At most this many witnesses (the answer says if it was truncated).")
+@click.option("--explain", is_flag=True, help="Show a path from ID to each source.")
+@click.option("--check", "checks", multiple=True, metavar="SOURCE",
+              help="Does ID rest on SOURCE (a record, shard, model)? every / some / none."
+              " Repeatable.")
+@as_of_option
+@format_option()
+@click.pass_context
+def why(ctx: click.Context, node_id: str, limit: int, explain: bool, checks: tuple[str, ...],
+        as_of: str | None, fmt: str) -> None:
+    """Why-provenance: the minimal sets of sources (data shards, base models, code) ID rests
+    on. Each line is one witness: ID can be derived from those sources alone."""
+    with open_graph(ctx) as graph:
+        result = graph.why(node_id, limit=limit, as_of=as_of, explain=explain)
+    data = result.to_dict()
+    if checks:
+        data["checks"] = result.membership(checks)
+    emit(fmt, data, lambda: render_why(result, data.get("checks", {})))
+
+
+@main.command()
+@node_argument
+@click.argument("attribute")
+@as_of_option
+@format_option()
+@click.pass_context
+def where(ctx: click.Context, node_id: str, attribute: str, as_of: str | None,
+          fmt: str) -> None:
+    """Where-provenance: where ID's ATTRIBUTE (tokenizer, license, ...) came from."""
+    with open_graph(ctx) as graph:
+        result = graph.where(node_id, attribute, as_of=as_of)
+    emit(fmt, result.to_dict(), lambda: render_where(result))
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@as_of_option
+@format_option()
+@click.pass_context
+def diff(ctx: click.Context, a: str, b: str, as_of: str | None, fmt: str) -> None:
+    """Compare how models A and B were made: data, base model, code, hyperparameters,
+    environment, post-training steps, agents."""
+    with open_graph(ctx) as graph:
+        result = graph.diff(a, b, as_of=as_of)
+    emit(fmt, result.to_dict(), lambda: render_diff(result, a, b))
+
+
+@main.command()
+@node_argument
+@as_of_option
+@format_option()
+@click.pass_context
+def reproduce(ctx: click.Context, node_id: str, as_of: str | None, fmt: str) -> None:
+    """The plan to reproduce ID: its steps in order with exact inputs, parameters, code and
+    environment, and what is missing that blocks a re-run."""
+    with open_graph(ctx) as graph:
+        plan = graph.reproduce(node_id, as_of=as_of)
+    emit(fmt, plan.to_dict(), lambda: render_plan(plan))
+
+
+@main.command()
+@node_argument
+@as_of_option
+@format_option("json", "markdown", "html", default="markdown")
+@output_option
+@click.pass_context
+def audit(ctx: click.Context, node_id: str, as_of: str | None, fmt: str,
+          output: Path | None) -> None:
+    """Completeness of ID's lineage against the audit checklist (data, base model, code,
+    hyperparameters, environment, metrics, trigger, post-training, approval)."""
+    with open_graph(ctx) as graph:
+        report = graph.audit(node_id, as_of=as_of)
+    emit(fmt, report.to_dict(), report.to_html if fmt == "html" else report.to_markdown,
+         output, f" (completeness {report.score}%)")
+
+
+@main.command()
+@node_argument
+@click.option("--as-of", "as_of", metavar="TIME", help="Show the version valid then.")
+@format_option()
+@click.pass_context
+def show(ctx: click.Context, node_id: str, as_of: str | None, fmt: str) -> None:
+    """Show one node: its attributes, relations and version history."""
+    with open_graph(ctx) as graph:
+        data = graph.describe(node_id, as_of=as_of)
+    emit(fmt, data, lambda: render_node(data))
