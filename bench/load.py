@@ -31,10 +31,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from loadgen import ServerProcess, check, run_load
 from run import wipe  # bench/run.py: empty a Neo4j database in batches
 
 import provgraph
-from provgraph.loadgen import ServerProcess, check, run_load
 
 PASSWORD = "load-test-" + secrets.token_hex(8)
 

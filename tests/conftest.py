@@ -55,6 +55,8 @@ def neo4j_server() -> Iterator[dict[str, Any]]:
     from provgraph.neo4j_local import LauncherError, LocalNeo4j
 
     server = LocalNeo4j(port=TEST_PORT, password=TEST_PASSWORD)
+    # A server another test session started is used, never stopped, from here.
+    ours = not (server.pid() is not None and server.answers())
     try:
         server.start()
     except LauncherError as e:
@@ -64,7 +66,8 @@ def neo4j_server() -> Iterator[dict[str, Any]]:
     try:
         yield {"uri": server.uri, "user": "neo4j", "password": TEST_PASSWORD}
     finally:
-        server.stop()
+        if ours:
+            server.stop()
 
 
 def wipe_neo4j(graph: Graph) -> None:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from provgraph.chain import RowHash, event_row_hash, node_row_hash, relation_row_hash
+from provgraph.chain import RowHash, event_row_hash
 from provgraph.clock import FOREVER
 from provgraph.errors import ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet, NodeRow, RelationRow
@@ -31,8 +31,6 @@ from provgraph.store.base import (
 from provgraph.store.bookkeeping import paged, refuse_known, refuse_moved
 from provgraph.store.sqlite_chain import (
     COLUMNS,
-    NODE_COLUMNS,
-    RELATION_COLUMNS,
     ROW_HASH,
     SQLiteChainLog,
     append_entry,
@@ -234,57 +232,41 @@ class SQLiteStore:
         return found
 
     def _write_nodes(self, db: sqlite3.Connection, rows: list[NodeRow], t: int) -> list[RowHash]:
-        current = self._current(db, "node_versions", "id", [r.node.id for r in rows])
-        changed = [
-            r for r in rows
-            if r.node.id not in current
-            or current[r.node.id][0] != r.digest
-            or current[r.node.id][2]
-        ]
-        db.executemany(
-            "UPDATE node_versions SET superseded_at = ? WHERE id = ? AND superseded_at = ?",
-            [(t, r.node.id, FOREVER) for r in changed if r.node.id in current],
-        )
-        values = [
-            (
-                r.node.id, current.get(r.node.id, ("", 0, 0))[1] + 1, r.node.kind.value,
-                r.node.type, int(r.node.opaque), r.data, r.digest, 0,
-            )
-            for r in changed
-        ]
-        db.executemany(
-            f"INSERT INTO node_versions({NODE_COLUMNS}, recorded_at, superseded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(*v, t, FOREVER) for v in values],
-        )
-        return [node_row_hash(*v) for v in values]
+        return self._write_versions(db, "node_versions", "id", t, [
+            (r.node.id, r.digest, (r.node.kind.value, r.node.type, int(r.node.opaque), r.data,
+                                   r.digest, 0)) for r in rows])
 
     def _write_relations(
         self, db: sqlite3.Connection, rows: list[RelationRow], t: int
     ) -> list[RowHash]:
-        current = self._current(db, "relation_versions", "key", [r.key for r in rows])
-        changed = [
-            r for r in rows
-            if r.key not in current or current[r.key][0] != r.digest or current[r.key][2]
-        ]
+        return self._write_versions(db, "relation_versions", "key", t, [
+            (r.key, r.digest, (r.relation.relation.value, r.relation.from_, r.relation.to,
+                               r.relation.role, int(r.relation.follows), r.data, r.digest, 0))
+            for r in rows])
+
+    def _write_versions(
+        self, db: sqlite3.Connection, table: str, column: str, t: int,
+        rows: list[tuple[str, str, tuple[Any, ...]]],
+    ) -> list[RowHash]:
+        """Write ``(key, digest, columns after key and version)`` rows whose content differs
+        from the current version (or that revive a tombstone) as new versions, superseding
+        the current ones; returns their chain hashes."""
+        current = self._current(db, table, column, [key for key, _, _ in rows])
+        changed = [(key, columns) for key, digest, columns in rows
+                   if key not in current or current[key][0] != digest or current[key][2]]
         db.executemany(
-            "UPDATE relation_versions SET superseded_at = ? WHERE key = ? AND superseded_at = ?",
-            [(t, r.key, FOREVER) for r in changed if r.key in current],
+            f"UPDATE {table} SET superseded_at = ? WHERE {column} = ? AND superseded_at = ?",
+            [(t, key, FOREVER) for key, _ in changed if key in current],
         )
-        values = [
-            (
-                r.key, current.get(r.key, ("", 0, 0))[1] + 1, r.relation.relation.value,
-                r.relation.from_, r.relation.to, r.relation.role,
-                int(r.relation.follows), r.data, r.digest, 0,
-            )
-            for r in changed
-        ]
+        values = [(key, current.get(key, ("", 0, 0))[1] + 1, *columns)
+                  for key, columns in changed]
+        marks = ", ".join("?" * (len(COLUMNS[table].split(",")) + 2))
         db.executemany(
-            f"INSERT INTO relation_versions({RELATION_COLUMNS}, recorded_at, superseded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {table}({COLUMNS[table]}, recorded_at, superseded_at)"
+            f" VALUES ({marks})",
             [(*v, t, FOREVER) for v in values],
         )
-        return [relation_row_hash(*v) for v in values]
+        return [ROW_HASH[table](*v) for v in values]
 
     def _retract(
         self, db: sqlite3.Connection, node_ids: Collection[str], keys: Iterable[str], t: int

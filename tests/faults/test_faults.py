@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 import provgraph
+from bench.loadgen import ServerProcess, check, run_load, version_counts
 from provgraph import StoreUnavailableError
 from provgraph.graph import Graph
-from provgraph.loadgen import ServerProcess, check, run_load, version_counts
 
 TOKEN = "fault-test-token-7f3a9c"
 
