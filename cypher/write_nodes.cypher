@@ -34,4 +34,4 @@ CREATE (v:PGNodeVersion {
   id: row.id, version: coalesce(cur.version, 0) + 1, kind: row.kind, type: row.type,
   opaque: row.opaque, data: row.data, digest: row.digest,
   recorded_at: $t, superseded_at: $forever, retracted: false})
-RETURN collect([v.id, v.version]) AS written
+RETURN collect([v.id, v.version, coalesce(cur.opaque, false) <> row.opaque]) AS written

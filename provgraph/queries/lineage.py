@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from provgraph.clock import NOW
 from provgraph.errors import ConfigurationError, NotFoundError
 from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS, RelationName
-from provgraph.store.base import Direction, Store, StoredRelation
+from provgraph.store.base import CompactWalk, Direction, LineageEdge, Store
 
 #: Entity types an impact summary counts, in the order it lists them.
 IMPACT_SUMMARY_TYPES = ("Model", "Adapter", "Checkpoint", "Index", "Deployment", "System")
@@ -45,7 +46,7 @@ class Lineage:
     root: str
     direction: Direction
     nodes: list[LineageNode] = field(default_factory=list)
-    edges: list[StoredRelation] = field(default_factory=list)
+    edges: list[LineageEdge] = field(default_factory=list)
     opaque: list[str] = field(default_factory=list)
 
     @property
@@ -103,7 +104,7 @@ def relation_set(
 
 
 def _shortest_depths(
-    root: str, edges: list[StoredRelation], direction: Direction
+    root: str, edges: list[LineageEdge], direction: Direction
 ) -> dict[str, int]:
     """Hop counts by breadth-first search over the edges the store returned (the answer, not
     the graph): exact, because the store returns every edge leaving an expanded node."""
@@ -133,19 +134,13 @@ def walk(
     if root not in store.kinds([root], as_of):
         raise NotFoundError(f"no node {root!r} in {store.uri}")
     names = relation_set(relations, include_agents)
-    traversal = store.traverse(root, direction, names, depth, as_of)
-    depths = _shortest_depths(root, traversal.edges, direction)
-    info = store.kinds(depths, as_of)
+    walked = store.walk_now(root, direction, names, depth) if as_of >= NOW else None
+    if walked is None:
+        walked = _walk_history(store, root, direction, names, depth, as_of)
     nodes = sorted(
         (
-            LineageNode(
-                id=node_id,
-                kind=info[node_id][0] if node_id in info else None,
-                type=info[node_id][1] if node_id in info else None,
-                depth=hops,
-                opaque=node_id in info and info[node_id][2],
-            )
-            for node_id, hops in depths.items()
+            LineageNode(id=node_id, kind=kind, type=type_, depth=hops, opaque=opaque)
+            for node_id, (hops, kind, type_, opaque) in walked.nodes.items()
             if node_id != root
         ),
         key=lambda n: (n.depth, n.id),
@@ -153,8 +148,24 @@ def walk(
     # Where the walk stopped: opaque nodes reached, and an opaque root of an ancestry (its
     # own lineage is unknown). An impact walk never stops at one, so it lists none.
     opaque = sorted(
-        n for n in depths
-        if n in info and info[n][2] and (n != root or direction == "down")
+        n for n, (_, _, _, is_opaque) in walked.nodes.items()
+        if is_opaque and (n != root or direction == "down")
     )
-    edges = sorted(traversal.edges, key=lambda e: (e.source, e.relation, e.target, e.key))
+    edges = sorted(walked.edges, key=lambda e: (e.source, e.relation, e.target, e.key))
     return Lineage(root=root, direction=direction, nodes=nodes, edges=edges, opaque=opaque)
+
+
+def _walk_history(store: Store, root: str, direction: Direction, names: frozenset[str],
+                  depth: int | None, as_of: int) -> CompactWalk:
+    """A walk at any time from the store's traversal: hop counts by breadth-first search
+    over the edges it returned, then the kinds of the nodes reached."""
+    traversal = store.traverse(root, direction, names, depth, as_of)
+    edges = [LineageEdge(e.relation, e.source, e.target, e.role, e.key)
+             for e in traversal.edges]
+    depths = _shortest_depths(root, edges, direction)
+    info = store.kinds(depths, as_of)
+    walked = CompactWalk(edges=edges)
+    for node_id, hops in depths.items():
+        kind, type_, opaque = info.get(node_id, (None, None, False))
+        walked.nodes[node_id] = (hops, kind, type_, opaque)
+    return walked

@@ -148,6 +148,26 @@ class Traversal:
     edges: list[StoredRelation] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class LineageEdge:
+    """An edge of a lineage answer: what ancestry and impact show of a relation."""
+
+    relation: str
+    source: str
+    target: str
+    role: str | None
+    key: str
+
+
+@dataclass
+class CompactWalk:
+    """A walk answered whole by the store: each node reached (the root included) with its
+    shortest hop count, kind, type and opacity, and the edges followed."""
+
+    nodes: dict[str, tuple[int, str | None, str | None, bool]] = field(default_factory=dict)
+    edges: list[LineageEdge] = field(default_factory=list)
+
+
 NodeKind = tuple[str, str | None, bool]
 """``(kind, type, opaque)`` of a node at some time."""
 
@@ -249,6 +269,15 @@ class Store(Protocol):
         end) is not opaque at ``as_of``. Edges are returned from every node whose shortest
         distance from the root is below ``max_depth``.
         """
+        ...
+
+    def walk_now(
+        self, root: str, direction: Direction, relations: frozenset[str],
+        max_depth: int | None,
+    ) -> CompactWalk | None:
+        """The same walk as :meth:`traverse` as things stand now, answered whole (hop counts,
+        node kinds) from a structure the store keeps for it; None if it keeps none (the
+        caller then uses :meth:`traverse`). ``root`` is known to exist."""
         ...
 
     def close(self) -> None:

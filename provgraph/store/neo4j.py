@@ -26,7 +26,9 @@ from provgraph.clock import FOREVER
 from provgraph.errors import ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet
 from provgraph.store.base import (
+    CompactWalk,
     Direction,
+    LineageEdge,
     NodeKind,
     StoredNode,
     StoredRelation,
@@ -34,9 +36,11 @@ from provgraph.store.base import (
     WriteStats,
 )
 from provgraph.store.bookkeeping import paged, refuse_known, refuse_moved
-from provgraph.store.neo4j_chain import Neo4jChainLog, append_entry
+from provgraph.store.neo4j_chain import PROJECTION, Neo4jChainLog, append_entry
 
 T = TypeVar("T")
+
+PROJECTION_VERSION = 1
 
 
 def redact(uri: str) -> str:
@@ -88,11 +92,38 @@ class Neo4jStore:
             self._driver.verify_connectivity()
             for statement in cypher_library.statements("schema"):
                 self._driver.execute_query(statement, database_=self.database)
+            self._ensure_projection()
         except (ServiceUnavailable, SessionExpired, AuthError, OSError, ValueError) as e:
             raise StoreUnavailableError(
                 f"cannot connect to Neo4j at {self.uri}: {reason(e)}") from e
         except Neo4jError as e:
             raise StoreUnavailableError(f"Neo4j at {self.uri}: {reason(e)}") from e
+
+    def _ensure_projection(self) -> None:
+        """Upgrade a store written before the current projection existed: build it for every
+        node, 1,000 nodes a transaction (nothing else changes, so an interrupted upgrade
+        simply runs again at the next connect)."""
+        found = self._driver.execute_query(cypher_library.load("projection_version"),
+                                           database_=self.database).records
+        if found and found[0]["version"] >= PROJECTION_VERSION:
+            return
+        pages = paged(lambda after: [r["id"] for r in self._query(
+            "node_keys", after=after, limit=1000)], 1000)
+        batch: list[str] = []
+        for node_id in pages:
+            batch.append(node_id)
+            if len(batch) == 1000:
+                self._project(batch)
+                batch = []
+        self._project(batch)
+        self._driver.execute_query(cypher_library.load("projection_done"),
+                                   {"version": PROJECTION_VERSION}, database_=self.database)
+
+    def _project(self, ids: list[str]) -> None:
+        if ids:
+            text = cypher_library.load("project_sources")
+            self._run(lambda tx: tx.run(text, {"ids": ids, **PROJECTION}).consume(),
+                      write=True)
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -158,11 +189,14 @@ class Neo4jStore:
             stats.events = len(created)
             stats.skipped_events = len(event_rows) - len(created)
             common = {"t": t, "forever": FOREVER}
+            sources: set[str] = set()
             if node_rows:
                 by_id = {row["id"]: row for row in node_rows}
                 versions = single("write_nodes", rows=node_rows, **common)
-                for node_id, version in versions:
+                for node_id, version, opacity_changed in versions:
                     row = by_id[node_id]
+                    if opacity_changed:
+                        sources.add(node_id)
                     written.append(node_row_hash(
                         node_id, version, row["kind"], row["type"], row["opaque"],
                         row["data"], row["digest"], False))
@@ -172,6 +206,7 @@ class Neo4jStore:
                 versions = single("write_relations", rows=relation_rows, **common)
                 for key, version in versions:
                     row = by_key[key]
+                    sources.add(row["from"])
                     written.append(relation_row_hash(
                         key, version, row["relation"], row["from"], row["to"], row["role"],
                         row["follow"], row["data"], row["digest"], False))
@@ -190,11 +225,16 @@ class Neo4jStore:
                             seen.add(row["key"])
                             retract_rows.append(dict(row))
             if retract_rows:
+                sources.update(row["from"] for row in retract_rows)
                 for columns in single("retract_relations", rows=retract_rows, **common) or []:
                     key, version, relation, src, dst, role, follow, data, digest = columns
                     tombstones.append(relation_row_hash(
                         key, version, relation, src, dst, role, follow, data, digest, True))
             stats.retractions = len(tombstones)
+            if sources:
+                # The current projection mirrors the history in the same transaction.
+                tx.run(cypher_library.load("project_sources"),
+                       {"ids": sorted(sources), **PROJECTION}).consume()
             append_entry(tx, t, written + tombstones)
 
         self._run(work, write=True)
@@ -233,6 +273,33 @@ class Neo4jStore:
         """The id of every node visible at ``as_of``, sorted, read page by page."""
         return paged(lambda after: [r["id"] for r in self._query(
             "node_ids", as_of=as_of, after=after, limit=1000)], 1000)
+
+    def walk_now(
+        self, root: str, direction: Direction, relations: frozenset[str],
+        max_depth: int | None,
+    ) -> CompactWalk:
+        """A walk as things stand now, over the current projection, in one query
+        (``ancestry_now.cypher`` / ``impact_now.cypher``); see the Store protocol."""
+        dependency = PROJECTION["dependency"]
+        responsibility = PROJECTION["responsibility"]
+        follow_dependency = set(dependency) <= relations
+        follow_responsibility = set(responsibility) <= relations
+        rest = sorted(relations - (set(dependency) if follow_dependency else set())
+                      - (set(responsibility) if follow_responsibility else set()))
+        name = "ancestry_now" if direction == "down" else "impact_now"
+        records = self._query(name, root=root, dependency=follow_dependency,
+                              responsibility=follow_responsibility, relations=rest,
+                              max_depth=max_depth)
+        walked = CompactWalk()
+        for record in records:
+            node_id, depth, kind, type_, opaque, edges = record[0]
+            walked.nodes[node_id] = (depth, kind, type_, bool(opaque))
+            for relation, other, key, role in edges:
+                if relation is None:
+                    continue  # the OPTIONAL MATCH found no edge
+                source, target = (node_id, other) if direction == "down" else (other, node_id)
+                walked.edges.append(LineageEdge(relation, source, target, role, key))
+        return walked
 
     def traverse(
         self, root: str, direction: Direction, relations: frozenset[str],

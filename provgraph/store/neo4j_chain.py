@@ -20,11 +20,20 @@ from provgraph.chain import (
     relation_row_hash,
 )
 from provgraph.clock import FOREVER
+from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS
 from provgraph.store.base import StoredNode
 from provgraph.store.bookkeeping import Rewrite, next_entry, rewrite_version
 
 if TYPE_CHECKING:
     from provgraph.store.neo4j import Neo4jStore
+
+#: Parameters every projection query takes: which relations are dependency or responsibility
+#: edges (closed vocabulary), and the "current" end of a validity interval.
+PROJECTION: dict[str, Any] = {
+    "forever": FOREVER,
+    "dependency": sorted(r.value for r in DEPENDENCY_RELATIONS),
+    "responsibility": sorted(r.value for r in RESPONSIBILITY_RELATIONS),
+}
 
 
 def append_entry(
@@ -83,6 +92,13 @@ class Neo4jChainLog:
             for r in self._store._query(name, forever=FOREVER):
                 problems.append(f"{what} {r['key']!r} version {r['version']}: validity "
                                 "interval changed outside provgraph (superseded_at)")
+        for r in self._store._query("verify_projection", **PROJECTION):
+            for edge in r["missing"]:
+                problems.append(f"node {r['id']!r}: projected edge {edge!r} missing: current"
+                                " projection changed outside provgraph")
+            for edge in r["extra"]:
+                problems.append(f"node {r['id']!r}: projected edge {edge!r} not in the history:"
+                                " current projection changed outside provgraph")
         for r in self._store._query("verify_opaque"):
             if r["node"]:
                 problems.append(f"node {r['id']!r}: opaque intervals changed outside provgraph")

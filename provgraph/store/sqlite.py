@@ -21,6 +21,7 @@ from provgraph.clock import FOREVER
 from provgraph.errors import ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet, NodeRow, RelationRow
 from provgraph.store.base import (
+    CompactWalk,
     Direction,
     NodeKind,
     StoredNode,
@@ -369,6 +370,13 @@ class SQLiteStore:
         return paged(lambda after: [row[0] for row in self._read(
             f"SELECT id FROM node_versions n WHERE id > :after AND {_VISIBLE.format(a='n')}"
             " ORDER BY id LIMIT 1000", {"t": as_of, "after": after})], 1000)
+
+    def walk_now(
+        self, root: str, direction: Direction, relations: frozenset[str],
+        max_depth: int | None,
+    ) -> CompactWalk | None:
+        """None: the embedded store answers every walk with :meth:`traverse`."""
+        return None
 
     def traverse(
         self, root: str, direction: Direction, relations: frozenset[str],

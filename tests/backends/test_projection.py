@@ -1,0 +1,73 @@
+"""Walks "now" read a structure the store keeps beside the history (on Neo4j, the current
+projection); walks at a past time read the history. Both must answer the same, verify must
+notice the structure edited behind provgraph's back, and a store written before it existed
+is upgraded on connect."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+import provgraph
+from provgraph.graph import Graph
+
+LATER = datetime(2200, 1, 1, tzinfo=timezone.utc)  # after every write: the history path
+
+
+def _every_walk(graph: Graph, as_of: Any) -> dict[tuple[str, str, bool], Any]:
+    answers = {}
+    for node_id in graph.store.ids(2**62):
+        for name in ("ancestry", "impact"):
+            for agents in (False, True):
+                query = graph.ancestry if name == "ancestry" else graph.impact
+                answers[(node_id, name, agents)] = query(
+                    node_id, as_of=as_of, include_agents=agents).to_dict()
+    return answers
+
+
+def test_walks_now_equal_walks_of_the_history(graph: Graph) -> None:
+    graph.ingest(provgraph.demo.demo_events())
+    # A correction, a retraction and a node turned opaque, so the projection has moved.
+    graph.ingest({"id": "fix-1", "nodes": [{"id": "M1", "kind": "entity", "type": "Model",
+                                            "opaque": True}],
+                  "retract": {"relations": [{"relation": "used", "from": "d1", "to": "clean@1"}]}})
+    now = _every_walk(graph, None)
+    assert now == _every_walk(graph, LATER)
+    assert now[("S1-int8", "ancestry", False)]["opaque"] == ["M1"]
+    assert graph.ancestry("S1", depth=1).to_dict() == graph.ancestry("S1", depth=1,
+                                                                     as_of=LATER).to_dict()
+    assert graph.impact("B", relations=["wasDerivedFrom"]).to_dict() == graph.impact(
+        "B", relations=["wasDerivedFrom"], as_of=LATER).to_dict()
+
+
+def _cypher(graph: Graph, text: str) -> None:
+    store: Any = graph.store
+    with store._driver.session(database=store.database) as session:
+        session.run(text).consume()
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_verify_names_projection_edges_added_or_removed(reference: Graph) -> None:
+    assert reference.verify().ok
+    _cypher(reference, "MATCH (a:PGNode {id: 'M1'}), (b:PGNode {id: 's2'})"
+                       " CREATE (a)-[:PG_DEP {rel: 'used', key: 'forged', role: null}]->(b)")
+    _cypher(reference, "MATCH (:PGNode {id: 'q1'})-[p:PG_DEP {rel: 'used'}]->() DELETE p")
+    problems = reference.verify().problems
+    assert any("node 'M1': projected edge" in p and "forged" in p and "not in the history" in p
+               for p in problems)
+    assert any("node 'q1': projected edge" in p and "missing" in p for p in problems)
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_a_store_without_the_projection_is_upgraded_on_connect(
+        reference: Graph, neo4j_server: dict[str, Any]) -> None:
+    before = reference.ancestry("S1-int8").to_dict()
+    _cypher(reference, "MATCH ()-[p:PG_DEP|PG_RESP|PG_REL]->() DELETE p")
+    _cypher(reference, "MATCH (m:PGMeta) DELETE m")
+    assert reference.verify().problems  # the history says edges are missing
+    options = dict(neo4j_server)
+    with provgraph.connect(options.pop("uri"), **options) as upgraded:
+        assert upgraded.ancestry("S1-int8").to_dict() == before
+        assert upgraded.verify().ok
