@@ -85,6 +85,42 @@ def per_hop(driver: Any, root: str) -> int:
     return len(seen) - 1
 
 
+def plain_cypher(driver: Any, events: list[dict[str, Any]], shape: Shape,
+                 count: int) -> dict[str, Any]:
+    """What a user would write by hand on the same server: the generated graph as plain nodes
+    and one relationship type, imported with UNWIND ... CREATE, answered with one
+    var-length query returning ids."""
+    driver.execute_query("CREATE CONSTRAINT plain_id IF NOT EXISTS FOR (p:Plain) "
+                         "REQUIRE p.id IS UNIQUE")
+    nodes = [n["id"] for e in events for n in e.get("nodes", [])]
+    edges = [[r["from"], r["to"]] for e in events for r in e.get("relations", [])]
+    start = time.perf_counter()
+    for i in range(0, len(nodes), 10_000):
+        driver.execute_query("UNWIND $ids AS id CREATE (:Plain {id: id})",
+                             ids=nodes[i:i + 10_000])
+    for i in range(0, len(edges), 10_000):
+        driver.execute_query("UNWIND $rows AS row MATCH (a:Plain {id: row[0]}), "
+                             "(b:Plain {id: row[1]}) CREATE (a)-[:DEP]->(b)",
+                             rows=edges[i:i + 10_000])
+    seconds = time.perf_counter() - start
+    down = "MATCH (:Plain {id: $id})-[:DEP*]->(b) RETURN collect(DISTINCT b.id) AS ids"
+    up = "MATCH (:Plain {id: $id})<-[:DEP*]-(b) RETURN collect(DISTINCT b.id) AS ids"
+
+    def run(query: str, root: str) -> int:
+        records, _, _ = driver.execute_query(query, id=root)
+        return len(records[0]["ids"])
+
+    run(down, shape.leaves[0])  # warm caches
+    return {
+        "plain_ingest_rel_s": len(edges) / seconds,
+        "plain_deep": percentiles([timed(lambda r=r: run(down, r))[0]
+                                   for r in shape.deep[:count]]),
+        "plain_leaf": percentiles([timed(lambda r=r: run(down, r))[0]
+                                   for r in shape.leaves[:count]]),
+        "plain_impact_ms": timed(lambda: run(up, shape.popular_base))[0] * 1000,
+    }
+
+
 def ingest(graph: provgraph.Graph, events: list[dict[str, Any]]) -> float:
     start = time.perf_counter()
     for i in range(0, len(events), BATCH):
@@ -123,6 +159,7 @@ def measure(graph: provgraph.Graph, events: list[dict[str, Any]], shape: Shape,
     row["why_sources"] = len(why.witnesses[0]) if why.witnesses else 0
     if driver is not None:
         row["per_hop_deep"] = percentiles(sample(shape.deep, lambda r: per_hop(driver, r)))
+        row.update(plain_cypher(driver, events, shape, count))
     # PROV-JSON export of the largest ancestry we sampled, against the prov library
     # reading (building) and serializing the very same document.
     root = max(shape.deep, key=lambda r: len(graph.ancestry(r).nodes))
@@ -240,6 +277,8 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
         "per-hop driver deep p50 ms", "per-hop ÷ provgraph",
         "impact popular base ms (nodes)", "networkx ms", "impact shard p50/p95 ms", "why() ms",
         "PROV-JSON export rec/s (records, peak MiB)", "prov library ÷ provgraph",
+        "plain Cypher: import rel/s, ancestry leaf / deep p50 ms, impact popular ms",
+        "provgraph ÷ plain: ancestry leaf / deep, impact; plain import ÷ provgraph",
     ]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for _, shape, store, r in results:
@@ -257,6 +296,16 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
             f"{r['export_rec_s']:,.0f} ({r['export_records']:,}, {r['export_peak_mib']:.0f})",
             f"{r['prov_ratio']:.1f}",
         ]
+        if "plain_deep" in r:
+            cells += [
+                f"{r['plain_ingest_rel_s']:,.0f}, {ms(r['plain_leaf'][0])} /"
+                f" {ms(r['plain_deep'][0])}, {ms(r['plain_impact_ms'])}",
+                f"{leaf[0] / r['plain_leaf'][0]:.1f} / {deep[0] / r['plain_deep'][0]:.1f},"
+                f" {r['impact_popular_ms'] / r['plain_impact_ms']:.1f};"
+                f" {r['plain_ingest_rel_s'] / r['ingest_rel_s']:.1f}",
+            ]
+        else:
+            cells += ["—", "—"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, Literal, overload
 
 from provgraph.clock import now_us, to_us
 from provgraph.errors import NotFoundError
@@ -28,7 +28,7 @@ from provgraph.queries.audit import Audit, audit
 from provgraph.queries.dependents import dependents
 from provgraph.queries.describe import describe
 from provgraph.queries.diff import Diff, diff
-from provgraph.queries.lineage import Lineage, walk
+from provgraph.queries.lineage import ImpactSummary, Lineage, impact_summary, walk
 from provgraph.queries.reproduce import Plan, reproduce
 from provgraph.queries.where import Where, where
 from provgraph.queries.why import Why, why
@@ -139,15 +139,41 @@ class Graph:
         return walk(self.store, id, "down", depth=depth, relations=relations,
                     include_agents=include_agents, as_of=to_us(as_of))
 
+    @overload
     def impact(
         self, id: str, depth: int | None = None, as_of: AsOf = None,
         include_agents: bool = False, relations: Iterable[str] | None = None,
-    ) -> Lineage:
+        summary: Literal[False] = False,
+    ) -> Lineage: ...
+
+    @overload
+    def impact(
+        self, id: str, depth: int | None = None, as_of: AsOf = None,
+        include_agents: bool = False, relations: Iterable[str] | None = None, *,
+        summary: Literal[True],
+    ) -> ImpactSummary: ...
+
+    def impact(
+        self, id: str, depth: int | None = None, as_of: AsOf = None,
+        include_agents: bool = False, relations: Iterable[str] | None = None,
+        summary: bool = False,
+    ) -> Lineage | ImpactSummary:
         """Everything that depends on ``id``: what is affected if ``id`` is bad.
 
-        ``.summary()`` lists the affected models, indexes, deployments and systems.
-        Raises NotFoundError if ``id`` is not known at ``as_of``.
+        ``.summary()`` lists the affected models, indexes, deployments and systems. With
+        ``summary=True`` the answer is only that, with counts by type, computed in the
+        database without building the edges (fast on a hub with hundreds of thousands of
+        dependents). Raises NotFoundError if ``id`` is not known at ``as_of``.
+
+        >>> import provgraph
+        >>> g = provgraph.connect("sqlite:///:memory:")
+        >>> _ = g.ingest(provgraph.demo.reference_events())
+        >>> g.impact("s1", summary=True).affected["Model"]
+        ['M1', 'S1', 'S1-int8']
         """
+        if summary:
+            return impact_summary(self.store, id, depth=depth, relations=relations,
+                                  include_agents=include_agents, as_of=to_us(as_of))
         return walk(self.store, id, "up", depth=depth, relations=relations,
                     include_agents=include_agents, as_of=to_us(as_of))
 

@@ -181,8 +181,13 @@ def create_app(graph: Graph, token: str | None = None,
 
     @app.get("/api/v1/impact", dependencies=guarded)
     def impact(id: str, depth: Annotated[int | None, Query(ge=0)] = None,
-               as_of: str | None = None, include_agents: bool = False) -> dict[str, Any]:
-        """Everything that depends on ``id``."""
+               as_of: str | None = None, include_agents: bool = False,
+               summary: bool = False) -> dict[str, Any]:
+        """Everything that depends on ``id``; with ``summary=true`` only the counts by type
+        and the affected models, deployments and systems (computed in the database)."""
+        if summary:
+            return graph.impact(id, depth=depth, as_of=as_of, include_agents=include_agents,
+                                summary=True).to_dict()
         return graph.impact(id, depth=depth, as_of=as_of,
                             include_agents=include_agents).to_dict()
 

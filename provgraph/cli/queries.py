@@ -17,6 +17,7 @@ from provgraph.cli.group import (
 )
 from provgraph.cli.render import (
     render_diff,
+    render_impact_summary,
     render_lineage,
     render_node,
     render_plan,
@@ -32,11 +33,21 @@ def _lineage_command(name: str, helptext: str) -> None:
     @as_of_option
     @click.option("--include-agents", is_flag=True,
                   help="Also follow who was responsible (associations, attributions).")
+    @click.option("--summary", is_flag=True, hidden=name != "impact",
+                  help="Only counts by type and the affected models, deployments and systems,"
+                  " computed in the database (fast on a hub with many dependents).")
     @format_option()
     @click.pass_context
     def command(ctx: click.Context, node_id: str, depth: int | None, as_of: str | None,
-                include_agents: bool, fmt: str) -> None:
+                include_agents: bool, summary: bool, fmt: str) -> None:
+        if summary and name != "impact":
+            raise click.UsageError("--summary applies to impact")
         with open_graph(ctx) as graph:
+            if summary:
+                counted = graph.impact(node_id, depth=depth, as_of=as_of,
+                                       include_agents=include_agents, summary=True)
+                emit(fmt, counted.to_dict(), lambda: render_impact_summary(counted))
+                return
             query = graph.ancestry if name == "ancestry" else graph.impact
             result = query(node_id, depth=depth, as_of=as_of, include_agents=include_agents)
         emit(fmt, result.to_dict(), lambda: render_lineage(result, name))

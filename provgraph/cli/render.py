@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from provgraph.queries.diff import Diff
-from provgraph.queries.lineage import Lineage
+from provgraph.queries.lineage import ImpactSummary, Lineage
 from provgraph.queries.reproduce import Plan
 from provgraph.queries.where import Where
 from provgraph.queries.why import Why
@@ -47,6 +47,15 @@ def render_lineage(result: Lineage, title: str) -> str:
     if result.direction == "up":
         for type_name, ids in result.summary().items():
             out.append(f"affected {type_name}: {', '.join(ids)}")
+    return "\n".join(out)
+
+
+def render_impact_summary(result: ImpactSummary) -> str:
+    """Counts by type of what depends on a node, then the affected ids by type."""
+    out = [f"impact of {result.root}: {result.total} nodes depend on it"]
+    if result.counts:
+        out.append(table([[t, str(n)] for t, n in result.counts.items()], ["type", "count"]))
+    out += [f"affected {t}: {', '.join(ids)}" for t, ids in result.affected.items()]
     return "\n".join(out)
 
 

@@ -137,10 +137,11 @@ def walk(
     walked = store.walk_now(root, direction, names, depth) if as_of >= NOW else None
     if walked is None:
         walked = _walk_history(store, root, direction, names, depth, as_of)
+    depths = _shortest_depths(root, walked.edges, direction)
     nodes = sorted(
         (
-            LineageNode(id=node_id, kind=kind, type=type_, depth=hops, opaque=opaque)
-            for node_id, (hops, kind, type_, opaque) in walked.nodes.items()
+            LineageNode(id=node_id, kind=kind, type=type_, depth=depths[node_id], opaque=opaque)
+            for node_id, (kind, type_, opaque) in walked.nodes.items()
             if node_id != root
         ),
         key=lambda n: (n.depth, n.id),
@@ -148,7 +149,7 @@ def walk(
     # Where the walk stopped: opaque nodes reached, and an opaque root of an ancestry (its
     # own lineage is unknown). An impact walk never stops at one, so it lists none.
     opaque = sorted(
-        n for n, (_, _, _, is_opaque) in walked.nodes.items()
+        n for n, (_, _, is_opaque) in walked.nodes.items()
         if is_opaque and (n != root or direction == "down")
     )
     edges = sorted(walked.edges, key=lambda e: (e.source, e.relation, e.target, e.key))
@@ -157,15 +158,64 @@ def walk(
 
 def _walk_history(store: Store, root: str, direction: Direction, names: frozenset[str],
                   depth: int | None, as_of: int) -> CompactWalk:
-    """A walk at any time from the store's traversal: hop counts by breadth-first search
-    over the edges it returned, then the kinds of the nodes reached."""
+    """A walk at any time from the store's traversal and the kinds of the nodes it reached."""
     traversal = store.traverse(root, direction, names, depth, as_of)
     edges = [LineageEdge(e.relation, e.source, e.target, e.role, e.key)
              for e in traversal.edges]
-    depths = _shortest_depths(root, edges, direction)
-    info = store.kinds(depths, as_of)
+    reached = _shortest_depths(root, edges, direction)
+    info = store.kinds(reached, as_of)
     walked = CompactWalk(edges=edges)
-    for node_id, hops in depths.items():
-        kind, type_, opaque = info.get(node_id, (None, None, False))
-        walked.nodes[node_id] = (hops, kind, type_, opaque)
+    for node_id in reached:
+        walked.nodes[node_id] = info.get(node_id, (None, None, False))
     return walked
+
+
+@dataclass
+class ImpactSummary:
+    """How much depends on ``root``, by type, and the affected models, adapters, checkpoints,
+    indexes, deployments and systems by id: an impact answer without its edges."""
+
+    root: str
+    counts: dict[str, int]
+    affected: dict[str, list[str]]
+
+    @property
+    def total(self) -> int:
+        """How many nodes depend on ``root``."""
+        return sum(self.counts.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``{"root", "total", "counts": {type: n}, "affected": {type: [ids]}}``
+        (a node without a type is counted under its kind)."""
+        return {"root": self.root, "total": self.total, "counts": self.counts,
+                "affected": self.affected}
+
+
+def impact_summary(
+    store: Store, root: str, *, depth: int | None, relations: Iterable[str] | None,
+    include_agents: bool, as_of: int,
+) -> ImpactSummary:
+    """The summary of ``root``'s impact, counted in the database where the store can (no
+    edges are built), else from a full walk; raises NotFoundError if ``root`` is absent."""
+    names = relation_set(relations, include_agents)
+    if root not in store.kinds([root], as_of):
+        raise NotFoundError(f"no node {root!r} in {store.uri}")
+    listed = frozenset(IMPACT_SUMMARY_TYPES)
+    rows = store.reach_counts(root, "up", names, as_of, listed) if depth is None else None
+    if rows is None:
+        walked = walk(store, root, "up", depth=depth, relations=relations,
+                      include_agents=include_agents, as_of=as_of)
+        grouped: dict[tuple[str | None, str | None], list[str]] = {}
+        for node in walked.nodes:
+            grouped.setdefault((node.kind, node.type), []).append(node.id)
+        rows = [(kind, type_, len(ids), [i for i in ids if kind == "entity" and type_ in listed])
+                for (kind, type_), ids in grouped.items()]
+    counts: dict[str, int] = {}
+    affected: dict[str, list[str]] = {}
+    for kind, type_, count, ids in rows:
+        label = type_ or kind or "unknown"
+        counts[label] = counts.get(label, 0) + count
+        if ids and type_:
+            affected.setdefault(type_, []).extend(ids)
+    ordered = {t: sorted(affected[t]) for t in IMPACT_SUMMARY_TYPES if t in affected}
+    return ImpactSummary(root, dict(sorted(counts.items())), ordered)

@@ -162,9 +162,10 @@ class LineageEdge:
 @dataclass
 class CompactWalk:
     """A walk answered whole by the store: each node reached (the root included) with its
-    shortest hop count, kind, type and opacity, and the edges followed."""
+    kind, type and opacity (None, None, False if unknown), and every edge followed from a
+    node reached."""
 
-    nodes: dict[str, tuple[int, str | None, str | None, bool]] = field(default_factory=dict)
+    nodes: dict[str, tuple[str | None, str | None, bool]] = field(default_factory=dict)
     edges: list[LineageEdge] = field(default_factory=list)
 
 
@@ -275,9 +276,19 @@ class Store(Protocol):
         self, root: str, direction: Direction, relations: frozenset[str],
         max_depth: int | None,
     ) -> CompactWalk | None:
-        """The same walk as :meth:`traverse` as things stand now, answered whole (hop counts,
-        node kinds) from a structure the store keeps for it; None if it keeps none (the
-        caller then uses :meth:`traverse`). ``root`` is known to exist."""
+        """The same walk as :meth:`traverse` as things stand now, answered whole (node kinds
+        included) from a structure the store keeps for it; None if it has none for this walk
+        (the caller then uses :meth:`traverse`). ``root`` is known to exist."""
+        ...
+
+    def reach_counts(
+        self, root: str, direction: Direction, relations: frozenset[str], as_of: int,
+        listed: frozenset[str],
+    ) -> list[tuple[str | None, str | None, int, list[str]]] | None:
+        """What a walk from ``root`` reaches (the root left out), counted in the database by
+        kind and type without building edges: ``(kind, type, count, ids)`` rows where ids
+        are those of the entities whose type is in ``listed``. None if the store cannot at
+        ``as_of`` (the caller then counts a full walk)."""
         ...
 
     def close(self) -> None:

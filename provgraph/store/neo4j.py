@@ -22,9 +22,10 @@ from neo4j.exceptions import (
 
 from provgraph import cypher_library
 from provgraph.chain import RowHash, event_row_hash, node_row_hash, relation_row_hash
-from provgraph.clock import FOREVER
+from provgraph.clock import FOREVER, NOW
 from provgraph.errors import ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet
+from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS
 from provgraph.store.base import (
     CompactWalk,
     Direction,
@@ -41,6 +42,8 @@ from provgraph.store.neo4j_chain import PROJECTION, Neo4jChainLog, append_entry
 T = TypeVar("T")
 
 PROJECTION_VERSION = 1
+DEPENDENCY = frozenset(r.value for r in DEPENDENCY_RELATIONS)
+RESPONSIBILITY = frozenset(r.value for r in RESPONSIBILITY_RELATIONS)
 
 
 def redact(uri: str) -> str:
@@ -274,26 +277,33 @@ class Neo4jStore:
         return paged(lambda after: [r["id"] for r in self._query(
             "node_ids", as_of=as_of, after=after, limit=1000)], 1000)
 
+    def reach_counts(
+        self, root: str, direction: Direction, relations: frozenset[str], as_of: int,
+        listed: frozenset[str],
+    ) -> list[tuple[str | None, str | None, int, list[str]]] | None:
+        """Impact now along the dependency edges, counted over the current projection
+        (``impact_counts_now.cypher``); None otherwise (see the Store protocol)."""
+        if direction != "up" or as_of < NOW or relations != DEPENDENCY:
+            return None
+        records = self._query("impact_counts_now", root=root, listed=sorted(listed))
+        return [(r["kind"], r["type"], r["count"], sorted(r["ids"])) for r in records]
+
     def walk_now(
         self, root: str, direction: Direction, relations: frozenset[str],
         max_depth: int | None,
-    ) -> CompactWalk:
-        """A walk as things stand now, over the current projection, in one query
-        (``ancestry_now.cypher`` / ``impact_now.cypher``); see the Store protocol."""
-        dependency = PROJECTION["dependency"]
-        responsibility = PROJECTION["responsibility"]
-        follow_dependency = set(dependency) <= relations
-        follow_responsibility = set(responsibility) <= relations
-        rest = sorted(relations - (set(dependency) if follow_dependency else set())
-                      - (set(responsibility) if follow_responsibility else set()))
-        name = "ancestry_now" if direction == "down" else "impact_now"
-        records = self._query(name, root=root, dependency=follow_dependency,
-                              responsibility=follow_responsibility, relations=rest,
-                              max_depth=max_depth)
+    ) -> CompactWalk | None:
+        """An unbounded walk along the dependency edges (with the responsibility edges, for
+        include_agents) as things stand now, over the current projection in one query
+        (``ancestry_now.cypher`` / ``impact_now.cypher`` and their ``_agents`` forms); None
+        for other walks (see the Store protocol)."""
+        if max_depth is not None or relations not in (DEPENDENCY, DEPENDENCY | RESPONSIBILITY):
+            return None
+        name = ("ancestry_now" if direction == "down" else "impact_now") + (
+            "_agents" if relations != DEPENDENCY else "")
         walked = CompactWalk()
-        for record in records:
-            node_id, depth, kind, type_, opaque, edges = record[0]
-            walked.nodes[node_id] = (depth, kind, type_, bool(opaque))
+        for record in self._query(name, root=root):
+            node_id, kind, type_, opaque, edges = record[0]
+            walked.nodes[node_id] = (kind, type_, bool(opaque))
             for relation, other, key, role in edges:
                 if relation is None:
                     continue  # the OPTIONAL MATCH found no edge

@@ -371,6 +371,24 @@ class SQLiteStore:
             f"SELECT id FROM node_versions n WHERE id > :after AND {_VISIBLE.format(a='n')}"
             " ORDER BY id LIMIT 1000", {"t": as_of, "after": after})], 1000)
 
+    def reach_counts(
+        self, root: str, direction: Direction, relations: frozenset[str], as_of: int,
+        listed: frozenset[str],
+    ) -> list[tuple[str | None, str | None, int, list[str]]] | None:
+        """The walk's recursive CTE, grouped by kind and type (see the Store protocol)."""
+        names = sorted(relations)
+        relation_params = ",".join(f":rel{i}" for i in range(len(names))) or "NULL"
+        params: dict[str, Any] = {f"rel{i}": name for i, name in enumerate(names)}
+        params.update(root=root, t=as_of, max_depth=None, listed=json.dumps(sorted(listed)))
+        rows = self._read(
+            f"WITH reached(id, depth) AS ({_walk_sql(direction, relation_params, False)})"
+            " SELECT n.kind, n.type, COUNT(*), json_group_array(n.id) FILTER (WHERE"
+            " n.kind = 'entity' AND n.type IN (SELECT value FROM json_each(:listed)))"
+            " FROM reached JOIN node_versions n ON n.id = reached.id"
+            f" WHERE reached.id <> :root AND {_VISIBLE.format(a='n')}"
+            " GROUP BY n.kind, n.type", params)
+        return [(kind, type_, int(count), json.loads(ids)) for kind, type_, count, ids in rows]
+
     def walk_now(
         self, root: str, direction: Direction, relations: frozenset[str],
         max_depth: int | None,

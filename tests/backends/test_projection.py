@@ -71,3 +71,20 @@ def test_a_store_without_the_projection_is_upgraded_on_connect(
     with provgraph.connect(options.pop("uri"), **options) as upgraded:
         assert upgraded.ancestry("S1-int8").to_dict() == before
         assert upgraded.verify().ok
+
+
+def test_impact_summary_counts_what_a_full_impact_reaches(graph: Graph) -> None:
+    graph.ingest(provgraph.demo.demo_events())
+    for node_id in graph.store.ids(2**62):
+        for as_of in (None, LATER):
+            full = graph.impact(node_id, as_of=as_of)
+            counted = graph.impact(node_id, as_of=as_of, summary=True)
+            expected: dict[str, int] = {}
+            for node in full.nodes:
+                label = node.type or node.kind or "unknown"
+                expected[label] = expected.get(label, 0) + 1
+            assert counted.counts == expected, node_id
+            assert counted.affected == full.summary(), node_id
+            assert counted.total == len(full.nodes)
+    assert graph.impact("s1", depth=1, summary=True).total == len(graph.impact("s1", depth=1)
+                                                                   .nodes)

@@ -73,6 +73,18 @@ def test_lineage_tables_name_every_column_and_rules_fit_their_headers(uri: str) 
     assert any(line.rstrip().endswith("opaque") and " B " in line for line in lines[2:])
 
 
+def test_impact_summary_counts_by_type(uri: str) -> None:
+    run(uri, "demo")
+    code, out, _ = run(uri, "impact", "s1", "--summary", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["affected"]["Model"] == ["M1", "S1", "S1-int8"] and data["total"] >= 5
+    code, out, _ = run(uri, "impact", "s1", "--summary")
+    assert code == 0 and "affected System: R" in out and out.startswith("impact of s1:")
+    code, _, err = run(uri, "ancestry", "s1", "--summary")
+    assert code == 2 and "--summary applies to impact" in err
+
+
 def test_unknown_node_is_one_line_and_exit_1(uri: str) -> None:
     run(uri, "demo")
     code, out, err = run(uri, "ancestry", "nope")

@@ -171,6 +171,8 @@ def test_query_endpoints_mirror_the_cli() -> None:
     with_agents = client.get("/api/v1/impact", params={"id": "alice", "include_agents": "true"})
     assert with_agents.json() == graph.impact("alice", include_agents=True).to_dict()
     assert "f1" in {n["id"] for n in with_agents.json()["nodes"]}
+    summary = client.get("/api/v1/impact", params={"id": "s1", "summary": "true"}).json()
+    assert summary == graph.impact("s1", summary=True).to_dict()
     assert client.get("/api/v1/why", params={"id": "S1-int8"}).json()["witnesses"] == [
         ["B", "repo@abc", "s1", "s3"]]
     assert client.get("/api/v1/where", params={"id": "S1-int8", "attribute": "tokenizer"}
