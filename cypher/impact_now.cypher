@@ -1,16 +1,13 @@
 // impact_now: what depends on $root now, from the current projection (see
-// project_sources.cypher), in one query: every node reached, with its kind, type and
-// opacity, and the edges entering it ([relation, source, key, role]).
-// Follows the dependency edges (:PG_DEP); opaque nodes have no projected
-// edges out, so lineage beyond them is unknown, not empty. The reach is a pruning
-// var-length expand, as plain Cypher would write it; provgraph computes hop counts from the
-// edges returned.
+// project_sources.cypher), in one query and one row: every node reached, with its kind, type
+// and opacity, and the edges entering it ([relation, source, key, role]). Follows the
+// dependency edges (:PG_DEP); opaque nodes have no projected edges out, so lineage beyond them
+// is unknown, not empty. The reach is a pruning var-length expand, as plain Cypher would write
+// it; provgraph computes hop counts from the edges returned. (One row of lists: many small
+// records cost more than the walk.)
 // Parameters: $root.   Example: :param root => 's1'
 MATCH (root:PGNode {id: $root})
 MATCH (root)<-[:PG_DEP*0..]-(n:PGNode)
-WITH DISTINCT n
-CALL (n) {
-  OPTIONAL MATCH (n)<-[r:PG_DEP]-(b:PGNode)
-  RETURN collect([r.rel, b.id, r.key, r.role]) AS edges
-}
-RETURN [n.id, n.kind, n.type, coalesce(n.opaque, false), edges] AS row
+WITH collect(DISTINCT n) AS reached
+RETURN [n IN reached | [n.id, n.kind, n.type, coalesce(n.opaque, false),
+        [(n)<-[r:PG_DEP]-(b) | [r.rel, b.id, r.key, r.role]]]] AS rows

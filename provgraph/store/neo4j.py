@@ -301,12 +301,10 @@ class Neo4jStore:
         name = ("ancestry_now" if direction == "down" else "impact_now") + (
             "_agents" if relations != DEPENDENCY else "")
         walked = CompactWalk()
-        for record in self._query(name, root=root):
-            node_id, kind, type_, opaque, edges = record[0]
+        records = self._query(name, root=root)
+        for node_id, kind, type_, opaque, edges in records[0]["rows"] if records else []:
             walked.nodes[node_id] = (kind, type_, bool(opaque))
             for relation, other, key, role in edges:
-                if relation is None:
-                    continue  # the OPTIONAL MATCH found no edge
                 source, target = (node_id, other) if direction == "down" else (other, node_id)
                 walked.edges.append(LineageEdge(relation, source, target, role, key))
         return walked
