@@ -4,10 +4,12 @@
 // edges (:PG_DEP); opaque nodes have no projected edges out, so lineage beyond them is unknown,
 // not empty. The reach is a pruning var-length expand, as plain Cypher would write it;
 // provgraph computes hop counts from the edges returned. (One row of lists: many small records
-// cost more than the walk.)
-// Parameters: $root.   Example: :param root => 'S1-int8'
+// cost more than the walk.) known: whether $root has a current version.
+// Parameters: $root, $forever.   Example: :param root => 'S1-int8'
 MATCH (root:PGNode {id: $root})
 MATCH (root)-[:PG_DEP*0..]->(n:PGNode)
 WITH collect(DISTINCT n) AS reached
-RETURN [n IN reached | [n.id, n.kind, n.type, coalesce(n.opaque, false),
-        [(n)-[r:PG_DEP]->(b) | [r.rel, b.id, r.key, r.role]]]] AS rows
+RETURN EXISTS { MATCH (v:PGNodeVersion {id: $root})
+                WHERE v.superseded_at = $forever AND NOT v.retracted } AS known,
+       [n IN reached | [n.id, n.kind, n.type, coalesce(n.opaque, false),
+               [(n)-[r:PG_DEP]->(b) | [r.rel, b.id, r.key, r.role]]]] AS rows

@@ -5,9 +5,11 @@
 // projected edges out, so lineage beyond them is unknown, not empty. The reach is a pruning
 // var-length expand, as plain Cypher would write it; provgraph computes hop counts from the
 // edges returned. (One row of lists: many small records cost more than the walk.)
-// Parameters: $root.   Example: :param root => 's1'
+// Parameters: $root, $forever.   Example: :param root => 's1'
 MATCH (root:PGNode {id: $root})
 MATCH (root)<-[:PG_DEP|PG_RESP*0..]-(n:PGNode)
 WITH collect(DISTINCT n) AS reached
-RETURN [n IN reached | [n.id, n.kind, n.type, coalesce(n.opaque, false),
-        [(n)<-[r:PG_DEP|PG_RESP]-(b) | [r.rel, b.id, r.key, r.role]]]] AS rows
+RETURN EXISTS { MATCH (v:PGNodeVersion {id: $root})
+                WHERE v.superseded_at = $forever AND NOT v.retracted } AS known,
+       [n IN reached | [n.id, n.kind, n.type, coalesce(n.opaque, false),
+               [(n)<-[r:PG_DEP|PG_RESP]-(b) | [r.rel, b.id, r.key, r.role]]]] AS rows

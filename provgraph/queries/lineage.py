@@ -131,12 +131,14 @@ def walk(
     """Ancestry (``down``) or impact (``up``) of ``root``; raises NotFoundError if absent."""
     if depth is not None and (not isinstance(depth, int) or depth < 0):
         raise ConfigurationError(f"depth must be a non-negative integer, got {depth!r}")
-    if root not in store.kinds([root], as_of):
-        raise NotFoundError(f"no node {root!r} in {store.uri}")
     names = relation_set(relations, include_agents)
     walked = store.walk_now(root, direction, names, depth) if as_of >= NOW else None
     if walked is None:
+        if root not in store.kinds([root], as_of):
+            raise NotFoundError(f"no node {root!r} in {store.uri}")
         walked = _walk_history(store, root, direction, names, depth, as_of)
+    elif not walked.root_known:
+        raise NotFoundError(f"no node {root!r} in {store.uri}")
     depths = _shortest_depths(root, walked.edges, direction)
     nodes = sorted(
         (

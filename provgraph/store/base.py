@@ -167,6 +167,8 @@ class CompactWalk:
 
     nodes: dict[str, tuple[str | None, str | None, bool]] = field(default_factory=dict)
     edges: list[LineageEdge] = field(default_factory=list)
+    root_known: bool = True
+    """Whether the root has a version at the walk's time (else the caller says not found)."""
 
 
 NodeKind = tuple[str, str | None, bool]
@@ -278,7 +280,7 @@ class Store(Protocol):
     ) -> CompactWalk | None:
         """The same walk as :meth:`traverse` as things stand now, answered whole (node kinds
         included) from a structure the store keeps for it; None if it has none for this walk
-        (the caller then uses :meth:`traverse`). ``root`` is known to exist."""
+        (the caller then checks ``root`` exists and uses :meth:`traverse`)."""
         ...
 
     def reach_counts(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -131,11 +132,16 @@ class Neo4jStore:
     # -- plumbing -----------------------------------------------------------------------
 
     def _run(self, work: Callable[[neo4j.ManagedTransaction], T], write: bool = False) -> T:
+        with self._errors(), self._driver.session(database=self.database) as session:
+            if write:
+                return session.execute_write(work)
+            return session.execute_read(work)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Driver errors as provgraph's: unavailable (retry later) or a plain error."""
         try:
-            with self._driver.session(database=self.database) as session:
-                if write:
-                    return session.execute_write(work)
-                return session.execute_read(work)
+            yield
         except IncompleteCommit as e:
             raise StoreUnavailableError(
                 f"Neo4j at {self.uri} went away while committing: the batch may or may not be"
@@ -146,8 +152,12 @@ class Neo4jStore:
             raise ProvgraphError(f"Neo4j at {self.uri}: {reason(e)}") from e
 
     def _query(self, name: str, **params: Any) -> list[neo4j.Record]:
-        text = cypher_library.load(name)
-        return self._run(lambda tx: list(tx.run(text, params)))
+        # execute_query sends BEGIN with the query (one round trip, retried like execute_read)
+        # and shares the driver's bookmarks, so a read sees every write acknowledged before.
+        with self._errors():
+            records, _, _ = self._driver.execute_query(
+                cypher_library.load(name), params, database_=self.database)
+        return records
 
     # -- writes -------------------------------------------------------------------------
 
@@ -300,8 +310,8 @@ class Neo4jStore:
             return None
         name = ("ancestry_now" if direction == "down" else "impact_now") + (
             "_agents" if relations != DEPENDENCY else "")
-        walked = CompactWalk()
-        records = self._query(name, root=root)
+        records = self._query(name, root=root, forever=FOREVER)
+        walked = CompactWalk(root_known=bool(records) and records[0]["known"])
         for node_id, kind, type_, opaque, edges in records[0]["rows"] if records else []:
             walked.nodes[node_id] = (kind, type_, bool(opaque))
             for relation, other, key, role in edges:
