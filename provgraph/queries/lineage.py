@@ -7,10 +7,13 @@ reached, and which opaque nodes cut the lineage short.
 
 from __future__ import annotations
 
+import gc
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from provgraph.clock import NOW
 from provgraph.errors import ConfigurationError, NotFoundError
@@ -21,9 +24,9 @@ from provgraph.store.base import CompactWalk, Direction, LineageEdge, Store
 IMPACT_SUMMARY_TYPES = ("Model", "Adapter", "Checkpoint", "Index", "Deployment", "System")
 
 
-@dataclass(frozen=True)
-class LineageNode:
-    """A node of a lineage answer, with its shortest hop count from the root."""
+class LineageNode(NamedTuple):
+    """A node of a lineage answer, with its shortest hop count from the root (a named tuple:
+    answers hold hundreds of thousands)."""
 
     id: str
     kind: str | None
@@ -124,6 +127,20 @@ def _shortest_depths(
     return depths
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A large answer allocates hundreds of thousands of small objects that hold no cycles;
+    the cyclic garbage collector's repeated passes over them while they are built cost more
+    than the walk, so it waits until the answer is built."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def walk(
     store: Store, root: str, direction: Direction, *, depth: int | None,
     relations: Iterable[str] | None, include_agents: bool, as_of: int,
@@ -131,38 +148,40 @@ def walk(
     """Ancestry (``down``) or impact (``up``) of ``root``; raises NotFoundError if absent."""
     if depth is not None and (not isinstance(depth, int) or depth < 0):
         raise ConfigurationError(f"depth must be a non-negative integer, got {depth!r}")
-    names = relation_set(relations, include_agents)
-    walked = store.walk_now(root, direction, names, depth) if as_of >= NOW else None
-    if walked is None:
-        if root not in store.kinds([root], as_of):
+    with _collector_paused():
+        names = relation_set(relations, include_agents)
+        walked = store.walk_now(root, direction, names, depth) if as_of >= NOW else None
+        if walked is None:
+            if root not in store.kinds([root], as_of):
+                raise NotFoundError(f"no node {root!r} in {store.uri}")
+            walked = _walk_history(store, root, direction, names, depth, as_of)
+        elif not walked.root_known:
             raise NotFoundError(f"no node {root!r} in {store.uri}")
-        walked = _walk_history(store, root, direction, names, depth, as_of)
-    elif not walked.root_known:
-        raise NotFoundError(f"no node {root!r} in {store.uri}")
-    depths = _shortest_depths(root, walked.edges, direction)
-    nodes = sorted(
-        (
-            LineageNode(id=node_id, kind=kind, type=type_, depth=depths[node_id], opaque=opaque)
-            for node_id, (kind, type_, opaque) in walked.nodes.items()
-            if node_id != root
-        ),
-        key=lambda n: (n.depth, n.id),
-    )
-    # Where the walk stopped: opaque nodes reached, and an opaque root of an ancestry (its
-    # own lineage is unknown). An impact walk never stops at one, so it lists none.
-    opaque = sorted(
-        n for n, (_, _, is_opaque) in walked.nodes.items()
-        if is_opaque and (n != root or direction == "down")
-    )
-    edges = sorted(walked.edges, key=lambda e: (e.source, e.relation, e.target, e.key))
-    return Lineage(root=root, direction=direction, nodes=nodes, edges=edges, opaque=opaque)
+        depths = _shortest_depths(root, walked.edges, direction)
+        nodes = sorted(
+            (
+                LineageNode(id=node_id, kind=kind, type=type_, depth=depths[node_id], opaque=opaque)
+                for node_id, (kind, type_, opaque) in walked.nodes.items()
+                if node_id != root
+            ),
+            key=attrgetter("depth", "id"),
+        )
+        # Where the walk stopped: opaque nodes reached, and an opaque root of an ancestry (its
+        # own lineage is unknown). An impact walk never stops at one, so it lists none.
+        opaque = sorted(
+            n for n, (_, _, is_opaque) in walked.nodes.items()
+            if is_opaque and (n != root or direction == "down")
+        )
+        edges = sorted(walked.edges)  # by source, relation, target, key
+        return Lineage(root=root, direction=direction, nodes=nodes, edges=edges,
+                       opaque=opaque)
 
 
 def _walk_history(store: Store, root: str, direction: Direction, names: frozenset[str],
                   depth: int | None, as_of: int) -> CompactWalk:
     """A walk at any time from the store's traversal and the kinds of the nodes it reached."""
     traversal = store.traverse(root, direction, names, depth, as_of)
-    edges = [LineageEdge(e.relation, e.source, e.target, e.role, e.key)
+    edges = [LineageEdge(e.source, e.relation, e.target, e.key, e.role)
              for e in traversal.edges]
     reached = _shortest_depths(root, edges, direction)
     info = store.kinds(reached, as_of)

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from provgraph.chain import ChainEntry, ChainHead, RowHash
 from provgraph.events import ChangeSet
@@ -148,15 +148,15 @@ class Traversal:
     edges: list[StoredRelation] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class LineageEdge:
-    """An edge of a lineage answer: what ancestry and impact show of a relation."""
+class LineageEdge(NamedTuple):
+    """An edge of a lineage answer: what ancestry and impact show of a relation. A named
+    tuple: answers hold tens of thousands, and its natural order is the answer's order."""
 
-    relation: str
     source: str
+    relation: str
     target: str
-    role: str | None
     key: str
+    role: str | None
 
 
 @dataclass

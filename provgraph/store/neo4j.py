@@ -316,7 +316,7 @@ class Neo4jStore:
             walked.nodes[node_id] = (kind, type_, bool(opaque))
             for relation, other, key, role in edges:
                 source, target = (node_id, other) if direction == "down" else (other, node_id)
-                walked.edges.append(LineageEdge(relation, source, target, role, key))
+                walked.edges.append(LineageEdge(source, relation, target, key, role))
         return walked
 
     def traverse(

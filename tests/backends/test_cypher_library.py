@@ -28,8 +28,10 @@ USER_QUERIES = {
 def test_every_cypher_file_is_run_by_the_backend_or_tested_here() -> None:
     for name in cypher_library.names():
         used = f'"{name}"' in BACKEND_SOURCE or name in USER_QUERIES
-        if name.endswith(("_edges", "_within")):
-            used = True  # loaded as f"{name}_edges" / f"{name}_within" by Neo4jStore.traverse
+        if name.endswith(("_edges", "_within", "_now_agents")):
+            # loaded as f"{name}_edges" / f"{name}_within" by Neo4jStore.traverse, and
+            # name + "_agents" by Neo4jStore.walk_now
+            used = True
         assert used, f"cypher/{name}.cypher is neither run by the backend nor tested"
     assert set(cypher_library.names()) >= USER_QUERIES
 
@@ -113,7 +115,7 @@ def test_systems_containing(demo_neo4j: Graph) -> None:
 # Queries whose job is to read everything (verify's scans); every other query must start from
 # an index and never plan a shortest path per (start, end) pair.
 FULL_SCANS = {"scan_events", "scan_node_versions", "scan_relationships", "verify_node_intervals",
-              "verify_relation_intervals", "verify_opaque"}
+              "verify_relation_intervals", "verify_opaque", "verify_projection"}
 BAD_OPERATORS = ("NodeByLabelScan", "AllNodesScan", "AllRelationshipsScan",
                  "StatefulShortestPath(Into)")
 
