@@ -210,8 +210,8 @@ def hub_events(store: Store, cards: Iterable[HubCard]) -> list[dict[str, Any]]:
     mentioned = []
     for card in cards:
         meta = front_matter(card.text)
-        mentioned += [f"hf:{b}" for b in _mentions(meta.get("base_model"))]
-        mentioned += [f"hf:datasets/{d}" for d in _mentions(meta.get("datasets"))]
+        mentioned += [f"hf:{b}" for b in _names(meta, "base_model")]
+        mentioned += [f"hf:datasets/{d}" for d in _names(meta, "datasets")]
     known = set(store.nodes(mentioned, NOW))
     events = []
     for card in cards:
@@ -219,7 +219,3 @@ def hub_events(store: Store, cards: Iterable[HubCard]) -> list[dict[str, Any]]:
         known.add(f"hf:{card.repo_id}")
     return events
 
-
-def _mentions(value: Any) -> list[str]:
-    values = value if isinstance(value, list) else [value] if value is not None else []
-    return [v for v in values if isinstance(v, str)]

@@ -144,8 +144,10 @@ def merge_relation(new: dict[str, Any], old: StoredRelation) -> dict[str, Any] |
     nothing is new). The stored relation's role is kept, so it stays the same relation."""
     old_entries = (old.prov or {}).get("entries", [])
     added = [e for e in new["prov"]["entries"] if e not in old_entries]
-    if not added or not old_entries:
-        return None if not added else new
+    if not added:
+        return None
+    if not old_entries:  # the stored relation is native: nothing of PROV's to unify with
+        return new
     merged = prov_relation({"relation": new["relation"], "from": new["from"], "to": new["to"],
                             "id": new["id"], "entries": unify(old_entries + added, new["id"])})
     merged.pop("role", None)

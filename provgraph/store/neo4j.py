@@ -26,7 +26,6 @@ from provgraph.chain import RowHash, event_row_hash, node_row_hash, relation_row
 from provgraph.clock import FOREVER, NOW
 from provgraph.errors import ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet
-from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS
 from provgraph.store.base import (
     CompactWalk,
     Direction,
@@ -38,13 +37,17 @@ from provgraph.store.base import (
     WriteStats,
 )
 from provgraph.store.bookkeeping import paged, refuse_known, refuse_moved
-from provgraph.store.neo4j_chain import PROJECTION, Neo4jChainLog, append_entry
+from provgraph.store.neo4j_chain import (
+    DEPENDENCY,
+    PROJECTION,
+    RESPONSIBILITY,
+    Neo4jChainLog,
+    append_entry,
+)
 
 T = TypeVar("T")
 
 PROJECTION_VERSION = 1
-DEPENDENCY = frozenset(r.value for r in DEPENDENCY_RELATIONS)
-RESPONSIBILITY = frozenset(r.value for r in RESPONSIBILITY_RELATIONS)
 
 
 def redact(uri: str) -> str:
@@ -132,7 +135,9 @@ class Neo4jStore:
     # -- plumbing -----------------------------------------------------------------------
 
     def _run(self, work: Callable[[neo4j.ManagedTransaction], T], write: bool = False) -> T:
-        with self._errors(), self._driver.session(database=self.database) as session:
+        with self._errors(), self._driver.session(
+                database=self.database,
+                bookmark_manager=self._driver.execute_query_bookmark_manager) as session:
             if write:
                 return session.execute_write(work)
             return session.execute_read(work)
@@ -345,13 +350,9 @@ class Neo4jStore:
 
     def stream(self, name: str) -> Iterator[neo4j.Record]:
         """Every record of library query ``name``, streamed in pages (for full scans)."""
-        try:
-            with self._driver.session(database=self.database, fetch_size=5000) as session:
-                yield from session.run(cypher_library.load(name))
-        except (ServiceUnavailable, SessionExpired, AuthError) as e:
-            raise StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {reason(e)}") from e
-        except Neo4jError as e:
-            raise ProvgraphError(f"Neo4j at {self.uri}: {reason(e)}") from e
+        with self._errors(), self._driver.session(database=self.database,
+                                                   fetch_size=5000) as session:
+            yield from session.run(cypher_library.load(name))
 
     def close(self) -> None:
         """Close the driver."""

@@ -29,10 +29,11 @@ if TYPE_CHECKING:
 
 #: Parameters every projection query takes: which relations are dependency or responsibility
 #: edges (closed vocabulary), and the "current" end of a validity interval.
+DEPENDENCY = frozenset(r.value for r in DEPENDENCY_RELATIONS)
+RESPONSIBILITY = frozenset(r.value for r in RESPONSIBILITY_RELATIONS)
 PROJECTION: dict[str, Any] = {
-    "forever": FOREVER,
-    "dependency": sorted(r.value for r in DEPENDENCY_RELATIONS),
-    "responsibility": sorted(r.value for r in RESPONSIBILITY_RELATIONS),
+    "forever": FOREVER, "dependency": sorted(DEPENDENCY),
+    "responsibility": sorted(RESPONSIBILITY),
 }
 
 
