@@ -1,5 +1,5 @@
 // chain_append: append one entry to the tamper-evident hash chain (see provgraph/chain.py).
-// Runs in the batch's own transaction, after clock_tick has serialized it.
+// Runs last in a batch's transaction; the unique seq serializes writers (see write_read).
 // Parameters: $seq, $t (recorded_at), $prev, $body, $hash.
 CREATE (c:PGChain {seq: $seq, recorded_at: $t, prev: $prev, body: $body, hash: $hash})
 RETURN c.seq AS seq

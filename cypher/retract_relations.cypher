@@ -2,15 +2,12 @@
 // Returns the tombstones' columns (for the hash chain).
 // Parameters: $rows [{key, from, to}] (from/to locate the relation), $t, $forever.
 UNWIND $rows AS row
-MATCH (k:PGRelation {key: row.key})
-WHERE NOT k.retracted
 MATCH (a:PGNode {id: row.from})-[cur]->(b:PGNode {id: row.to})
-WHERE cur.key = row.key AND cur.version = k.version
+WHERE cur.key = row.key AND cur.superseded_at = $forever AND NOT cur.retracted
+  AND NOT type(cur) IN ['PG_DEP', 'PG_RESP', 'PG_REL']
 SET cur.superseded_at = $t
-SET k.version = k.version + 1, k.retracted = true
-WITH a, b, cur, k
 CREATE (a)-[r:$(type(cur))]->(b)
-SET r = properties(cur), r.version = k.version, r.recorded_at = $t,
+SET r = properties(cur), r.version = cur.version + 1, r.recorded_at = $t,
     r.superseded_at = $forever, r.retracted = true
 RETURN collect([r.key, r.version, type(r), a.id, b.id, r.role, r.follow, r.data, r.digest])
   AS retracted

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import neo4j
 from neo4j.exceptions import (
     AuthError,
+    ConstraintError,
     IncompleteCommit,
     Neo4jError,
     ServiceUnavailable,
@@ -24,7 +25,7 @@ from neo4j.exceptions import (
 from provgraph import cypher_library
 from provgraph.chain import RowHash, event_row_hash, node_row_hash, relation_row_hash
 from provgraph.clock import FOREVER, NOW
-from provgraph.errors import ProvgraphError, StoreUnavailableError
+from provgraph.errors import ConflictError, ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet
 from provgraph.store.base import (
     CompactWalk,
@@ -36,18 +37,23 @@ from provgraph.store.base import (
     Traversal,
     WriteStats,
 )
-from provgraph.store.bookkeeping import paged, refuse_known, refuse_moved
+from provgraph.store.bookkeeping import next_entry, paged, refuse_known, refuse_moved
 from provgraph.store.neo4j_chain import (
     DEPENDENCY,
     PROJECTION,
     RESPONSIBILITY,
     Neo4jChainLog,
     append_entry,
+    projected_type,
 )
 
 T = TypeVar("T")
 
-PROJECTION_VERSION = 1
+#: The store format this version writes: 1 added the current projection; 2 dropped the
+#: (:PGRelation {key}) and (:PGClock) nodes (writers serialize on the chain's unique seq).
+FORMAT_VERSION = 2
+#: How often a batch runs again when other writers keep taking its chain entry first.
+_RACES = 100
 
 
 def redact(uri: str) -> str:
@@ -107,24 +113,34 @@ class Neo4jStore:
             raise StoreUnavailableError(f"Neo4j at {self.uri}: {reason(e)}") from e
 
     def _ensure_projection(self) -> None:
-        """Upgrade a store written before the current projection existed: build it for every
-        node, 1,000 nodes a transaction (nothing else changes, so an interrupted upgrade
-        simply runs again at the next connect)."""
+        """Upgrade a store written by an earlier version, in batches that each commit alone
+        (nothing else changes, so an interrupted upgrade simply runs again at the next
+        connect): build the current projection for every node, 1,000 nodes a transaction
+        (format 1), then delete the relation key and clock nodes, 10,000 a transaction, and
+        their constraints (format 2)."""
         found = self._driver.execute_query(cypher_library.load("projection_version"),
                                            database_=self.database).records
-        if found and found[0]["version"] >= PROJECTION_VERSION:
+        version = found[0]["version"] if found else 0
+        if version >= FORMAT_VERSION:
             return
-        pages = paged(lambda after: [r["id"] for r in self._query(
-            "node_keys", after=after, limit=1000)], 1000)
-        batch: list[str] = []
-        for node_id in pages:
-            batch.append(node_id)
-            if len(batch) == 1000:
-                self._project(batch)
-                batch = []
-        self._project(batch)
+        if version < 1:
+            pages = paged(lambda after: [r["id"] for r in self._query(
+                "node_keys", after=after, limit=1000)], 1000)
+            batch: list[str] = []
+            for node_id in pages:
+                batch.append(node_id)
+                if len(batch) == 1000:
+                    self._project(batch)
+                    batch = []
+            self._project(batch)
+        while self._run(lambda tx: tx.run(cypher_library.load("upgrade_drop_keys"),
+                                          {"limit": 10_000}).single(strict=True)[0],
+                        write=True):
+            pass
+        for statement in cypher_library.statements("upgrade_drop_constraints"):
+            self._driver.execute_query(statement, database_=self.database)
         self._driver.execute_query(cypher_library.load("projection_done"),
-                                   {"version": PROJECTION_VERSION}, database_=self.database)
+                                   {"version": FORMAT_VERSION}, database_=self.database)
 
     def _project(self, ids: list[str]) -> None:
         if ids:
@@ -134,8 +150,9 @@ class Neo4jStore:
 
     # -- plumbing -----------------------------------------------------------------------
 
-    def _run(self, work: Callable[[neo4j.ManagedTransaction], T], write: bool = False) -> T:
-        with self._errors(), self._driver.session(
+    def _run(self, work: Callable[[neo4j.ManagedTransaction], T], write: bool = False,
+             raced: bool = False) -> T:
+        with self._errors(raced), self._driver.session(
                 database=self.database,
                 bookmark_manager=self._driver.execute_query_bookmark_manager) as session:
             if write:
@@ -143,10 +160,16 @@ class Neo4jStore:
             return session.execute_read(work)
 
     @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Driver errors as provgraph's: unavailable (retry later) or a plain error."""
+    def _errors(self, raced: bool = False) -> Iterator[None]:
+        """Driver errors as provgraph's: unavailable (retry later) or a plain error; with
+        ``raced``, a uniqueness violation (another writer stored the same chain entry,
+        event or version first) is left for the caller to run the batch again."""
         try:
             yield
+        except ConstraintError as e:
+            if raced:
+                raise
+            raise ProvgraphError(f"Neo4j at {self.uri}: {reason(e)}") from e
         except IncompleteCommit as e:
             raise StoreUnavailableError(
                 f"Neo4j at {self.uri} went away while committing: the batch may or may not be"
@@ -167,96 +190,123 @@ class Neo4jStore:
     # -- writes -------------------------------------------------------------------------
 
     def write(self, changes: ChangeSet, recorded_at: int) -> WriteStats:
-        """Write a folded batch in one transaction (see :class:`~provgraph.store.base.Store`)."""
-        stats = WriteStats()
+        """Write a folded batch in one transaction (see :class:`~provgraph.store.base.Store`):
+        one read statement (``write_read.cypher``), one write statement
+        (``write_batch.cypher``), and for retractions or opacity changes the statements
+        those need. Writers serialize on the hash chain's unique seq: a batch whose chain
+        entry another writer took first runs again from its read."""
         if not changes:
+            return WriteStats()
+        for _ in range(_RACES):
+            try:
+                return self._run(lambda tx: self._write(tx, changes, recorded_at),
+                                 write=True, raced=True)
+            except ConstraintError:
+                continue
+        raise ConflictError(f"Neo4j at {self.uri}: {_RACES} other writers committed first;"
+                            " try again")
+
+    def _write(self, tx: neo4j.ManagedTransaction, changes: ChangeSet,
+               recorded_at: int) -> WriteStats:
+        stats = WriteStats()
+        read = tx.run(cypher_library.load("write_read"), {
+            "events": list(changes.events),
+            "nodes": sorted(set(changes.nodes) | set(changes.expect)),
+            "relations": [{"key": r.key, "from": r.relation.from_, "to": r.relation.to}
+                          for r in changes.relations.values()],
+            "forever": FOREVER}).single(strict=True)
+        # What this batch relied on must not have moved since the pipeline read it.
+        refuse_known(read["known"])
+        nodes = {v[0]: v[1:] for v in read["nodes"]}
+        if changes.expect:
+            refuse_moved(changes.expect, {
+                i: 0 if retracted else version
+                for i, (version, _, _, retracted) in nodes.items()})
+        relations = {v[0]: v[1:] for v in read["relations"]}
+        t = recorded_at if read["last"] is None else max(recorded_at, read["last"] + 1)
+        written = [event_row_hash(i, d) for i, d in changes.events.items()]
+        stats.events = len(changes.events)
+        node_rows: list[dict[str, Any]] = []
+        sources: set[str] = set()
+        for row in changes.nodes.values():
+            node = row.node
+            version, digest, opaque, retracted = nodes.get(node.id, (0, None, False, False))
+            if version and digest == row.digest and not retracted:
+                continue
+            if bool(opaque) != node.opaque:
+                sources.add(node.id)  # its projected edges appear or go
+            node_rows.append({
+                "id": node.id, "kind": node.kind.value, "type": node.type,
+                "opaque": node.opaque, "data": row.data, "digest": row.digest,
+                "version": version + 1})
+            written.append(node_row_hash(node.id, version + 1, node.kind.value, node.type,
+                                         node.opaque, row.data, row.digest, False))
+        relation_rows: list[dict[str, Any]] = []
+        for rrow in changes.relations.values():
+            rel = rrow.relation
+            version, digest, retracted = relations.get(rrow.key, (0, None, False))
+            if version and digest == rrow.digest and not retracted:
+                continue
+            relation_rows.append({
+                "key": rrow.key, "relation": rel.relation.value, "from": rel.from_,
+                "to": rel.to, "role": rel.role, "follow": rel.follows, "data": rrow.data,
+                "digest": rrow.digest, "version": version + 1,
+                "projected": projected_type(rel.relation.value)})
+            written.append(relation_row_hash(
+                rrow.key, version + 1, rel.relation.value, rel.from_, rel.to, rel.role,
+                rel.follows, rrow.data, rrow.digest, False))
+        stats.node_versions = len(node_rows)
+        stats.relation_versions = len(relation_rows)
+        head = (read["seq"], read["hash"]) if read["seq"] is not None else None
+        last = not (sources or changes.retracted_nodes or changes.retracted_relations)
+        entry = next_entry(head, t, written) if last else None
+        tx.run(cypher_library.load("write_batch"), {
+            "events": [{"id": i, "digest": d} for i, d in changes.events.items()],
+            "nodes": node_rows, "relations": relation_rows, "t": t, "forever": FOREVER,
+            "chain": entry and {"seq": entry.seq, "prev": entry.prev, "body": entry.body,
+                                "hash": entry.hash}}).consume()
+        if last:
             return stats
-        node_rows: list[dict[str, Any]] = [
-            {"id": r.node.id, "kind": r.node.kind.value, "type": r.node.type,
-             "opaque": r.node.opaque, "data": r.data, "digest": r.digest}
-            for r in changes.nodes.values()
-        ]
-        relation_rows: list[dict[str, Any]] = [
-            {"key": r.key, "relation": r.relation.relation.value, "from": r.relation.from_,
-             "to": r.relation.to, "role": r.relation.role, "follow": r.relation.follows,
-             "data": r.data, "digest": r.digest}
-            for r in changes.relations.values()
-        ]
-        retract_rows = [
-            {"key": key, "from": ref.from_, "to": ref.to}
-            for key, ref in changes.retracted_relations.items()
-        ]
-        event_rows = [{"id": i, "digest": d} for i, d in changes.events.items()]
-
-        def work(tx: neo4j.ManagedTransaction) -> None:
-            def single(name: str, **params: Any) -> Any:
-                record = tx.run(cypher_library.load(name), params).single()
-                return record[0] if record else 0
-
-            t = single("clock_tick", t=recorded_at)
-            # clock_tick serialized this batch: what it relied on must not have moved.
-            refuse_known([r["id"] for r in tx.run(cypher_library.load("known_events"),
-                                                  {"ids": list(changes.events)})])
-            if changes.expect:
-                refuse_moved(changes.expect, {
-                    r["id"]: r["version"] for r in tx.run(
-                        cypher_library.load("current_versions"),
-                        {"ids": list(changes.expect), "forever": FOREVER})})
-            created = single("record_events", rows=event_rows, t=t)
-            written = [event_row_hash(i, changes.events[i]) for i in created]
-            stats.events = len(created)
-            stats.skipped_events = len(event_rows) - len(created)
-            common = {"t": t, "forever": FOREVER}
-            sources: set[str] = set()
-            if node_rows:
-                by_id = {row["id"]: row for row in node_rows}
-                versions = single("write_nodes", rows=node_rows, **common)
-                for node_id, version, opacity_changed in versions:
-                    row = by_id[node_id]
-                    if opacity_changed:
-                        sources.add(node_id)
-                    written.append(node_row_hash(
-                        node_id, version, row["kind"], row["type"], row["opaque"],
-                        row["data"], row["digest"], False))
-                stats.node_versions = len(versions)
-            if relation_rows:
-                by_key = {row["key"]: row for row in relation_rows}
-                versions = single("write_relations", rows=relation_rows, **common)
-                for key, version in versions:
-                    row = by_key[key]
-                    sources.add(row["from"])
-                    written.append(relation_row_hash(
-                        key, version, row["relation"], row["from"], row["to"], row["role"],
-                        row["follow"], row["data"], row["digest"], False))
-                stats.relation_versions = len(versions)
-            tombstones: list[RowHash] = []
-            if changes.retracted_nodes:
-                summary = single("retract_nodes", ids=sorted(changes.retracted_nodes), **common)
-                # Relations touching a retracted node go too (as on every backend).
-                seen = set(changes.retracted_relations)
-                for entry in summary or []:
-                    tombstones.append(node_row_hash(
-                        entry["node"], entry["version"], entry["kind"], entry["type"],
-                        entry["opaque"], entry["data"], entry["digest"], True))
-                    for row in entry["relations"]:
-                        if row["key"] not in seen:
-                            seen.add(row["key"])
-                            retract_rows.append(dict(row))
-            if retract_rows:
-                sources.update(row["from"] for row in retract_rows)
-                for columns in single("retract_relations", rows=retract_rows, **common) or []:
-                    key, version, relation, src, dst, role, follow, data, digest = columns
-                    tombstones.append(relation_row_hash(
-                        key, version, relation, src, dst, role, follow, data, digest, True))
-            stats.retractions = len(tombstones)
-            if sources:
-                # The current projection mirrors the history in the same transaction.
-                tx.run(cypher_library.load("project_sources"),
-                       {"ids": sorted(sources), **PROJECTION}).consume()
-            append_entry(tx, t, written + tombstones)
-
-        self._run(work, write=True)
+        tombstones = self._retract(tx, changes, t, sources)
+        stats.retractions = len(tombstones)
+        if sources:
+            # The current projection mirrors the history in the same transaction.
+            tx.run(cypher_library.load("project_sources"),
+                   {"ids": sorted(sources), **PROJECTION}).consume()
+        append_entry(tx, next_entry(head, t, written + tombstones))
         return stats
+
+    @staticmethod
+    def _retract(tx: neo4j.ManagedTransaction, changes: ChangeSet, t: int,
+                 sources: set[str]) -> list[RowHash]:
+        """End the retracted nodes and relations with tombstones (the relations touching a
+        retracted node go too, as on every backend); adds their sources to ``sources``."""
+        def single(name: str, **params: Any) -> Any:
+            record = tx.run(cypher_library.load(name), params).single()
+            return record[0] if record else None
+
+        common = {"t": t, "forever": FOREVER}
+        retract_rows = [{"key": key, "from": ref.from_, "to": ref.to}
+                        for key, ref in changes.retracted_relations.items()]
+        tombstones: list[RowHash] = []
+        if changes.retracted_nodes:
+            seen = set(changes.retracted_relations)
+            for entry in single("retract_nodes", ids=sorted(changes.retracted_nodes),
+                                **common) or []:
+                tombstones.append(node_row_hash(
+                    entry["node"], entry["version"], entry["kind"], entry["type"],
+                    entry["opaque"], entry["data"], entry["digest"], True))
+                for row in entry["relations"]:
+                    if row["key"] not in seen:
+                        seen.add(row["key"])
+                        retract_rows.append(dict(row))
+        if retract_rows:
+            sources.update(row["from"] for row in retract_rows)
+            for columns in single("retract_relations", rows=retract_rows, **common) or []:
+                key, version, relation, src, dst, role, follow, data, digest = columns
+                tombstones.append(relation_row_hash(
+                    key, version, relation, src, dst, role, follow, data, digest, True))
+        return tombstones
 
     # -- reads --------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
 import neo4j
+from neo4j.exceptions import ConstraintError
 
 from provgraph import cypher_library
 from provgraph.chain import (
@@ -20,9 +21,10 @@ from provgraph.chain import (
     relation_row_hash,
 )
 from provgraph.clock import FOREVER
+from provgraph.errors import ConflictError
 from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS
 from provgraph.store.base import StoredNode
-from provgraph.store.bookkeeping import Rewrite, next_entry, rewrite_version
+from provgraph.store.bookkeeping import next_entry, rewrite_version
 
 if TYPE_CHECKING:
     from provgraph.store.neo4j import Neo4jStore
@@ -37,22 +39,33 @@ PROJECTION: dict[str, Any] = {
 }
 
 
-def append_entry(
-    tx: neo4j.ManagedTransaction, t: int, rows: list[RowHash],
-    rewrites: list[Rewrite] | None = None,
-    redaction: dict[str, Any] | None = None,
-) -> None:
-    """Append the batch's chain entry in its own transaction (nothing if nothing was
-    written); clock_tick has already serialized concurrent batches."""
-    if not rows and not rewrites:
-        return
-    head = tx.run(cypher_library.load("chain_head")).single()
-    entry = next_entry((head["seq"], head["hash"]) if head else None, t, rows, rewrites or (),
-                       redaction)
-    assert entry is not None
-    tx.run(cypher_library.load("chain_append"), {
-        "seq": entry.seq, "t": entry.recorded_at, "prev": entry.prev, "body": entry.body,
-        "hash": entry.hash}).consume()
+def projected_type(relation: str) -> str:
+    """The current projection's relationship type for a PROV relation.
+
+    >>> projected_type("used"), projected_type("wasAssociatedWith"), projected_type("alternateOf")
+    ('PG_DEP', 'PG_RESP', 'PG_REL')
+    """
+    if relation in DEPENDENCY:
+        return "PG_DEP"
+    return "PG_RESP" if relation in RESPONSIBILITY else "PG_REL"
+
+
+def read_head(tx: neo4j.ManagedTransaction, events: list[str]) -> tuple[
+        tuple[int, str] | None, int | None, list[str]]:
+    """The chain head ``(seq, hash)`` (None on an empty chain), its recorded_at, and which of
+    ``events`` are stored, read first in a write transaction (``write_read.cypher``)."""
+    r = tx.run(cypher_library.load("write_read"), {
+        "events": events, "nodes": [], "relations": [], "forever": FOREVER}).single(strict=True)
+    return ((r["seq"], r["hash"]) if r["seq"] is not None else None), r["last"], r["known"]
+
+
+def append_entry(tx: neo4j.ManagedTransaction, entry: ChainEntry | None) -> None:
+    """Append a batch's chain entry (nothing if the batch wrote nothing). The seq is unique:
+    if another writer appended it first, this fails and the batch runs again."""
+    if entry is not None:
+        tx.run(cypher_library.load("chain_append"), {
+            "seq": entry.seq, "t": entry.recorded_at, "prev": entry.prev, "body": entry.body,
+            "hash": entry.hash}).consume()
 
 
 class Neo4jChainLog:
@@ -112,17 +125,19 @@ class Neo4jChainLog:
         self, ids: Collection[str], rewrite: Callable[[StoredNode], tuple[str, str] | None],
         event_id: str, event_digest: str, recorded_at: int, redaction: dict[str, Any],
     ) -> int:
-        """A redaction in one Neo4j transaction, serialized by the clock node (see
-        :meth:`~provgraph.store.base.Store.rewrite_nodes`)."""
+        """A redaction in one Neo4j transaction, serialized on the chain's seq like every
+        batch (see :meth:`~provgraph.store.base.Store.rewrite_nodes`)."""
         count = 0
 
         def work(tx: neo4j.ManagedTransaction) -> None:
             nonlocal count
-            t = tx.run(cypher_library.load("clock_tick"), {"t": recorded_at}).single(strict=True)[0]
-            created = tx.run(cypher_library.load("record_events"), {
-                "rows": [{"id": event_id, "digest": event_digest}], "t": t}).single(strict=True)
-            if not created["created"]:
+            head, last, known = read_head(tx, [event_id])
+            if known:
                 return  # this redaction was already applied
+            t = recorded_at if last is None else max(recorded_at, last + 1)
+            tx.run(cypher_library.load("write_batch"), {
+                "events": [{"id": event_id, "digest": event_digest}], "nodes": [],
+                "relations": [], "chain": None, "t": t, "forever": FOREVER}).consume()
             rewrites, rows = [], []
             for r in tx.run(cypher_library.load("redaction_read"), {"ids": sorted(ids)}):
                 done = rewrite_version(tuple(r.values()), rewrite)
@@ -132,8 +147,14 @@ class Neo4jChainLog:
                     rewrites.append(done[2])
             if rows:
                 tx.run(cypher_library.load("redaction_write"), {"rows": rows}).consume()
-            append_entry(tx, t, [event_row_hash(event_id, event_digest)], rewrites, redaction)
+            append_entry(tx, next_entry(head, t, [event_row_hash(event_id, event_digest)],
+                                        rewrites, redaction))
             count = len(rewrites)
 
-        self._store._run(work, write=True)
-        return count
+        for _ in range(100):
+            try:
+                self._store._run(work, write=True, raced=True)
+                return count
+            except ConstraintError:
+                continue  # another writer took this chain entry first: run again
+        raise ConflictError("other writers kept committing first; run the redaction again")

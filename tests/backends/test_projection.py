@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import provgraph
+from provgraph.clock import FOREVER
 from provgraph.graph import Graph
 
 LATER = datetime(2200, 1, 1, tzinfo=timezone.utc)  # after every write: the history path
@@ -70,6 +71,40 @@ def test_a_store_without_the_projection_is_upgraded_on_connect(
     options = dict(neo4j_server)
     with provgraph.connect(options.pop("uri"), **options) as upgraded:
         assert upgraded.ancestry("S1-int8").to_dict() == before
+        assert upgraded.verify().ok
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_a_format_1_store_loses_its_key_and_clock_nodes_on_connect(
+        reference: Graph, neo4j_server: dict[str, Any]) -> None:
+    # What the previous version kept beside the history: one key node per relation holding
+    # its current version, a clock node, and their constraints.
+    _cypher(reference, "CREATE CONSTRAINT pg_relation_key IF NOT EXISTS"
+                       " FOR (k:PGRelation) REQUIRE k.key IS UNIQUE")
+    _cypher(reference, "MATCH ()-[r]->() WHERE r.key IS NOT NULL AND NOT type(r) STARTS WITH 'PG_'"
+                       " WITH r.key AS key, max(r.version) AS version"
+                       " CREATE (:PGRelation {key: key, version: version, retracted: false})")
+    _cypher(reference, "CREATE (:PGClock {id: 'clock', last: 1})")
+    _cypher(reference, "MATCH (m:PGMeta) SET m.version = 1")
+    before = reference.ancestry("S1-int8").to_dict()
+    options = dict(neo4j_server)
+    with provgraph.connect(options.pop("uri"), **options) as upgraded:
+        store: Any = upgraded.store
+        left = store._driver.execute_query(
+            "MATCH (k) WHERE k:PGRelation OR k:PGClock RETURN count(k) AS n").records[0]["n"]
+        assert left == 0
+        names = [r["name"] for r in store._driver.execute_query("SHOW CONSTRAINTS").records]
+        assert "pg_relation_key" not in names
+        assert upgraded.ancestry("S1-int8").to_dict() == before
+        # A relation corrected after the upgrade gets the next version, as before it.
+        upgraded.ingest({"id": "after-upgrade", "relations": [
+            {"relation": "used", "from": "d1", "to": "clean@1", "role": "training_data",
+             "attributes": {"note": "checked"}}]})
+        versions = store._driver.execute_query(
+            "MATCH (:PGNode {id: 'd1'})-[r:used]->(:PGNode {id: 'clean@1'})"
+            " RETURN r.version AS v, r.superseded_at < $forever AS ended ORDER BY v",
+            forever=FOREVER).records
+        assert [(r["v"], r["ended"]) for r in versions] == [(1, True), (2, False)]
         assert upgraded.verify().ok
 
 

@@ -1,0 +1,78 @@
+// write_batch: write what write_read.cypher showed to be new, in the same transaction: the
+// events, a version of each changed node and relation (ending the version it replaces), the
+// current projection of the new relations, and (when nothing else follows in the batch) its
+// hash-chain entry. Versions and the projected relationship type are computed by provgraph
+// from write_read's answer.
+// A node is one (:PGNode) carrying its current kind/type/opaque for readable queries and the
+// intervals [opaque_from[i], opaque_to[i]) during which it was opaque (for as_of walks; each
+// relationship keeps a copy of its source's, as src_opaque_from / src_opaque_to); every node
+// version is a (:PGNodeVersion) valid from recorded_at until superseded_at. A relation version
+// is a relationship of its PROV type between two (:PGNode)s, valid from recorded_at until
+// superseded_at; follow = false marks granularity "members" edges, kept, never traversed.
+// The projection holds one thin relationship per current, followable relation whose source
+// is not opaque: :PG_DEP, :PG_RESP or :PG_REL with the PROV name (rel), key and role.
+// Parameters: $events [{id, digest}],
+//   $nodes [{id, kind, type, opaque, data, digest, version}],
+//   $relations [{key, relation, from, to, role, follow, data, digest, version, projected}],
+//   $chain {seq, prev, body, hash} or null, $t (recorded_at), $forever.
+CALL () {
+  UNWIND $events AS row
+  CREATE (:PGEvent {id: row.id, digest: row.digest, recorded_at: $t})
+}
+CALL () {
+  UNWIND $nodes AS row
+  MERGE (n:PGNode {id: row.id})
+    ON CREATE SET n.kind = row.kind, n.opaque_from = [], n.opaque_to = []
+  WITH n, row
+  OPTIONAL MATCH (cur:PGNodeVersion {id: row.id, version: row.version - 1})
+  SET cur.superseded_at = $t
+  SET n.opaque_to = CASE
+        WHEN size(n.opaque_to) > 0 AND n.opaque_to[-1] = $forever
+        THEN n.opaque_to[..-1] + [$t] ELSE n.opaque_to END
+  SET n.opaque_from = CASE WHEN row.opaque THEN n.opaque_from + [$t] ELSE n.opaque_from END,
+      n.opaque_to = CASE WHEN row.opaque THEN n.opaque_to + [$forever] ELSE n.opaque_to END,
+      n.type = row.type, n.opaque = row.opaque
+  WITH n, row, cur
+  // Relationships carry their source's opaque intervals, so walks test relationships only
+  // (which Neo4j runs as a pruning breadth-first search); refresh them when they may change.
+  CALL (n, row, cur) {
+    WITH n, row, cur
+    WHERE row.opaque OR coalesce(cur.opaque, false)
+    MATCH (n)-[r]->()
+    WHERE NOT type(r) IN ['PG_DEP', 'PG_RESP', 'PG_REL']
+    SET r.src_opaque_from = n.opaque_from, r.src_opaque_to = n.opaque_to
+  }
+  CREATE (:PGNodeVersion {
+    id: row.id, version: row.version, kind: row.kind, type: row.type, opaque: row.opaque,
+    data: row.data, digest: row.digest, recorded_at: $t, superseded_at: $forever,
+    retracted: false})
+}
+CALL () {
+  UNWIND $relations AS row
+  MATCH (a:PGNode {id: row.from}), (b:PGNode {id: row.to})
+  // A correction ends the current version and its projection (a rare path).
+  CALL (a, b, row) {
+    WITH a, b, row
+    WHERE row.version > 1
+    MATCH (a)-[cur]->(b)
+    WHERE cur.key = row.key AND (cur.version = row.version - 1 OR type(cur) STARTS WITH 'PG_')
+    FOREACH (_ IN CASE WHEN type(cur) STARTS WITH 'PG_' THEN [1] ELSE [] END | DELETE cur)
+    FOREACH (_ IN CASE WHEN type(cur) STARTS WITH 'PG_' THEN [] ELSE [1] END |
+      SET cur.superseded_at = $t)
+  }
+  CREATE (a)-[r:$(row.relation)]->(b)
+  SET r.key = row.key, r.version = row.version, r.role = row.role, r.follow = row.follow,
+      r.data = row.data, r.digest = row.digest, r.recorded_at = $t,
+      r.superseded_at = $forever, r.retracted = false,
+      r.src_opaque_from = a.opaque_from, r.src_opaque_to = a.opaque_to
+  WITH a, b, row
+  WHERE row.follow AND NOT coalesce(a.opaque, false)
+  CREATE (a)-[p:$(row.projected)]->(b)
+  SET p.rel = row.relation, p.key = row.key, p.role = row.role
+}
+CALL () {
+  WITH $chain AS c
+  WHERE c IS NOT NULL
+  CREATE (:PGChain {seq: c.seq, recorded_at: $t, prev: c.prev, body: c.body, hash: c.hash})
+}
+RETURN $t AS t

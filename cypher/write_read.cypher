@@ -1,0 +1,37 @@
+// write_read: what a batch's write needs to know, read first in its transaction. The batch
+// appends the entry after this chain head; the chain's unique seq serializes writers (a writer
+// that appended meanwhile makes this batch's append fail, and the batch runs again), so the
+// head is read first and everything after it is what the batch is computed from.
+// Returns the head (seq, hash, recorded_at), which of $events are stored, and the current
+// version of each node in $nodes ([id, version, digest, opaque, retracted]) and of each
+// relation in $relations ([key, version, digest, retracted]).
+// Parameters: $events [string], $nodes [string], $relations [{key, from, to}], $forever.
+CALL () {
+  OPTIONAL MATCH (c:PGChain)
+  WHERE c.seq > 0  // reads the seq index backwards: one entry, however long the chain
+  RETURN c.seq AS seq, c.hash AS hash, c.recorded_at AS last
+  ORDER BY c.seq DESC
+  LIMIT 1
+}
+CALL () {
+  UNWIND $events AS id
+  MATCH (e:PGEvent {id: id})
+  RETURN collect(e.id) AS known
+}
+CALL () {
+  UNWIND $nodes AS id
+  MATCH (v:PGNodeVersion {id: id, superseded_at: $forever})
+  RETURN collect([v.id, v.version, v.digest, v.opaque, v.retracted]) AS nodes
+}
+CALL () {
+  UNWIND $relations AS row
+  // Both ends by index, then the relationships between them (Expand(Into) walks the end
+  // with fewer relationships: a hub's thousands are never read).
+  MATCH (a:PGNode {id: row.from})
+  MATCH (b:PGNode {id: row.to})
+  WITH row, a, b
+  MATCH (a)-[r]->(b)
+  WHERE r.key = row.key AND r.superseded_at = $forever
+  RETURN collect([r.key, r.version, r.digest, r.retracted]) AS relations
+}
+RETURN seq, hash, last, known, nodes, relations
