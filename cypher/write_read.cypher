@@ -25,13 +25,15 @@ CALL () {
 }
 CALL () {
   UNWIND $relations AS row
-  // Both ends by index, then the relationships between them (Expand(Into) walks the end
-  // with fewer relationships: a hub's thousands are never read).
+  // Both ends by index, then the relationships between them, walked from the end with fewer
+  // of them (both ends bound, so a plan made while the store was empty never expands a hub).
   MATCH (a:PGNode {id: row.from})
   MATCH (b:PGNode {id: row.to})
-  WITH row, a, b
-  MATCH (a)-[r]->(b)
-  WHERE r.key = row.key AND r.superseded_at = $forever
-  RETURN collect([r.key, r.version, r.digest, r.retracted]) AS relations
+  CALL (a, b, row) {
+    MATCH (a)-[r]->(b)
+    WHERE r.key = row.key AND r.superseded_at = $forever
+    RETURN [r.key, r.version, r.digest, r.retracted] AS found
+  }
+  RETURN collect(found) AS relations
 }
 RETURN seq, hash, last, known, nodes, relations

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import IO, Any, Literal, overload
 
 from provgraph.clock import now_us, to_us
 from provgraph.errors import NotFoundError
 from provgraph.events import Event
+from provgraph.formats.dvc import read_dvc
 from provgraph.formats.hf_cards import HubCard, hub_events
 from provgraph.formats.mlflow import mlflow_events
 from provgraph.formats.openlineage import ingest_run_events
@@ -291,8 +293,11 @@ class Graph:
     # -- other lineage in ------------------------------------------------------------------
 
     def ingest_openlineage(self, events: Any) -> IngestResult:
-        """Ingest OpenLineage RunEvents (one dict or a list): each run becomes one activity
-        whose START / COMPLETE / FAIL / ABORT events merge in any arrival order.
+        """Ingest OpenLineage events (one dict or a list): each run of the RunEvents becomes
+        one activity whose START / COMPLETE / FAIL / ABORT events merge in any arrival order;
+        a JobEvent records its job's declared lineage (outputs wasDerivedFrom inputs, no run),
+        a DatasetEvent a dataset with its facets; ``symlinks`` facets make the other names
+        of a dataset alternateOf it.
 
         Raises InvalidEventError (nothing of the bad event written) if one is malformed.
         """
@@ -311,6 +316,14 @@ class Graph:
         and the repository's ``files`` if known), datasets and license. Needs the ``hf``
         extra. Raises InvalidEventError (nothing written) on a malformed card."""
         return self.import_hf_cards([HubCard(card, repo_id, None, tuple(files))])
+
+    def import_dvc(self, path: str | Path) -> IngestResult:
+        """Import a DVC pipeline: ``path`` is a ``dvc.lock`` or a DVC project directory (its
+        ``dvc.lock`` and ``.dvc`` files); see :mod:`provgraph.formats.dvc`. Everything is
+        read and validated first: InvalidEventError, nothing written, for a malformed file
+        or a lock of an unknown schema. Importing again after ``dvc repro`` adds the new
+        versions of the data; an unchanged pipeline writes nothing."""
+        return self.ingest(read_dvc(Path(path)).events)
 
     def import_hf_cards(self, cards: Iterable[HubCard]) -> IngestResult:
         """Import several model cards (see :func:`provgraph.formats.hf_cards.read_card`) in one

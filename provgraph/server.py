@@ -1,7 +1,8 @@
 """The HTTP server: OpenLineage-compatible ingest, native ingest and the queries of the CLI.
 
-``POST /api/v1/lineage`` takes OpenLineage RunEvents, so any OpenLineage client (Airflow,
-Spark, dbt, ``openlineage-python``) can point its HTTP transport here. Every endpoint but
+``POST /api/v1/lineage`` takes OpenLineage RunEvents, and spec 2's JobEvents and
+DatasetEvents, so any OpenLineage client (Airflow, Spark, dbt, ``openlineage-python``) can
+point its HTTP transport here. Every endpoint but
 ``/health`` needs ``Authorization: Bearer <token>`` when a token is set. The OpenAPI schema is
 at ``/openapi.json``; interactive docs at ``/docs``.
 """
@@ -163,7 +164,7 @@ def create_app(graph: Graph, token: str | None = None,
     @app.post("/api/v1/lineage", status_code=201, dependencies=writers)
     def openlineage(event: Annotated[dict[str, Any] | list[dict[str, Any]],
                                      Body()]) -> dict[str, Any]:
-        """Ingest an OpenLineage RunEvent (or a list of them)."""
+        """Ingest an OpenLineage RunEvent, JobEvent or DatasetEvent (or a list of them)."""
         return graph.ingest_openlineage(event).to_dict()
 
     @app.post("/api/v1/events", dependencies=writers)

@@ -11,6 +11,7 @@ import click
 
 from provgraph.cli.group import as_of_option, emit, format_option, main, open_graph
 from provgraph.cli.render import render_redaction, render_verify
+from provgraph.formats.dvc import read_dvc
 from provgraph.formats.hf_cards import read_card
 from provgraph.formats.native import read_native
 from provgraph.formats.pictures import to_dot, to_mermaid
@@ -21,7 +22,7 @@ from provgraph.ingest import IngestResult
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
-IMPORT_FORMATS = ["native", "prov-json", "openlineage", "mlflow", "hf"]
+IMPORT_FORMATS = ["native", "prov-json", "openlineage", "mlflow", "hf", "dvc"]
 EXPORT_FORMATS = ["prov-json", *PROV_FORMATS, "dot", "mermaid"]
 
 
@@ -37,11 +38,12 @@ def _progress(label: str, total: int, hidden: bool) -> ProgressBar[int]:
 
 
 @main.command("import")
-@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="native",
               show_default=True,
-              help="What the files hold (openlineage: RunEvents, JSON or JSON Lines; hf: a"
-              " model card README.md; mlflow: no files, read --tracking-uri).")
+              help="What the files hold (openlineage: Run/Job/DatasetEvents, JSON or JSON"
+              " Lines; hf: a model card README.md; dvc: a dvc.lock or a DVC project"
+              " directory; mlflow: no files, read --tracking-uri).")
 @click.option("--repo-id", metavar="ORG/NAME",
               help="The Hub repository a single model card (--format hf) describes; by"
               " default read from its huggingface_hub cache path"
@@ -70,6 +72,18 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri:
         return
     if not files:
         raise click.UsageError("give at least one FILE to import")
+    if fmt == "dvc":
+        projects = [read_dvc(path) for path in files]  # all validated before any write
+        with open_graph(ctx) as graph:
+            for path, project in zip(files, projects, strict=True):
+                result = graph.ingest(project.events)
+                at = f" at git commit {project.commit[:12]}" if project.commit else ""
+                click.echo(f"{path}: {project.stages} DVC stages and {project.tracked} .dvc"
+                           f" files{at}: {_written(result)}")
+        return
+    if directories := [str(p) for p in files if p.is_dir()]:
+        raise click.UsageError(f"{', '.join(directories)}: a directory (only --format dvc"
+                               " reads a project directory)")
     if fmt == "hf":
         if repo_id and len(files) > 1:
             raise click.UsageError("--repo-id applies to a single card; with several cards"

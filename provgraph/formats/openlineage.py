@@ -1,4 +1,5 @@
-"""OpenLineage RunEvents as PROV lineage.
+"""OpenLineage events as PROV lineage: RunEvents, and the static lineage of spec 2 (JobEvents
+and DatasetEvents).
 
 A run is an activity (``openlineage:run/<runId>``): its START / RUNNING / COMPLETE / FAIL /
 ABORT events merge into one activity with start and end times and the run's state, in any
@@ -7,6 +8,14 @@ agent, linked by wasAssociatedWith; inputs are used, outputs wasGeneratedBy the 
 versions from the ``version`` facet); the ``parent`` run facet gives wasInformedBy; the
 ``columnLineage`` facet gives wasDerivedFrom with ``copies`` so where() answers column
 questions. Facets provgraph does not interpret are kept as JSON text attributes.
+
+A JobEvent declares a job's inputs and outputs before any run: each output wasDerivedFrom the
+inputs it came from (from its ``columnLineage`` facet when it has one, fields and dataset-level
+entries; otherwise every input), the relation named by the job (``id``), with no run invented.
+A DatasetEvent describes a dataset: its facets are kept. The ``symlinks`` facet of any dataset
+names the same data under other identifiers: each is a node of its own, and the two are
+``alternateOf`` each other in both directions, so why-provenance takes the lineage recorded
+under either name and exports keep both.
 """
 
 from __future__ import annotations
@@ -63,12 +72,50 @@ class RunEvent(_Loose):
     producer: str = Field(min_length=1)
 
 
-def parse_run_event(data: Any) -> RunEvent:
-    """Validate an OpenLineage RunEvent; raises InvalidEventError naming the field."""
+class JobEvent(_Loose):
+    """An OpenLineage JobEvent (spec 2): a job's declared inputs and outputs, no run."""
+
+    eventTime: str = Field(min_length=1)
+    job: _Job
+    inputs: list[_Dataset] = Field(default_factory=list)
+    outputs: list[_Dataset] = Field(default_factory=list)
+    producer: str = Field(min_length=1)
+
+
+class DatasetEvent(_Loose):
+    """An OpenLineage DatasetEvent (spec 2): a dataset and its facets."""
+
+    eventTime: str = Field(min_length=1)
+    dataset: _Dataset
+    producer: str = Field(min_length=1)
+
+
+AnyEvent = RunEvent | JobEvent | DatasetEvent
+_KINDS: dict[str, type[RunEvent] | type[JobEvent] | type[DatasetEvent]] = {
+    "RunEvent": RunEvent, "JobEvent": JobEvent, "DatasetEvent": DatasetEvent}
+
+
+def parse_run_event(data: Any) -> AnyEvent:
+    """Validate an OpenLineage event; raises InvalidEventError naming the field. Its kind
+    is what its ``schemaURL`` names (``...#/$defs/JobEvent``); without one, an event with
+    ``run`` is a RunEvent, one with ``dataset`` a DatasetEvent, one with only ``job`` a
+    JobEvent."""
     if not isinstance(data, dict):
         raise InvalidEventError("OpenLineage event: expected a JSON object")
+    named = str(data.get("schemaURL") or "").rpartition("/")[2]
+    if named in _KINDS:
+        kind = _KINDS[named]
+    elif "run" in data or "eventType" in data:
+        kind = RunEvent
+    elif "dataset" in data:
+        kind = DatasetEvent
+    elif "job" in data:
+        kind = JobEvent
+    else:
+        raise InvalidEventError("OpenLineage event: field run: Field required (a RunEvent"
+                                " has run and job, a JobEvent job, a DatasetEvent dataset)")
     try:
-        return RunEvent.model_validate(data)
+        return kind.model_validate(data)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -121,13 +168,11 @@ def to_native(event: RunEvent, current: StoredNode | None, known: set[str]) -> d
         node["started_at"] = started
     if ended:
         node["ended_at"] = ended
-    job = f"openlineage:job/{event.job.namespace}/{event.job.name}"
+    job = job_id(event.job)
     producer = f"openlineage:producer/{event.producer}"
     nodes = [
         node,
-        {"id": job, "kind": "entity", "type": "Plan",
-         "attributes": {"namespace": event.job.namespace, "name": event.job.name,
-                        **_facet_attributes(event.job.facets, set())}},
+        _job_node(event.job),
         {"id": producer, "kind": "agent", "type": "SoftwareAgent",
          "attributes": {"producer": event.producer}},
     ]
@@ -147,18 +192,93 @@ def to_native(event: RunEvent, current: StoredNode | None, known: set[str]) -> d
         inputs[(dataset.namespace, dataset.name)] = dataset_id
         nodes.append(_dataset_node(dataset_id, dataset))
         relations.append({"relation": "used", "from": activity, "to": dataset_id})
+        relations += _symlinks(dataset_id, dataset, nodes, known)
     for dataset in event.outputs:
         dataset_id = _dataset_id(dataset)
         nodes.append(_dataset_node(dataset_id, dataset))
         relations.append({"relation": "wasGeneratedBy", "from": dataset_id, "to": activity})
+        relations += _symlinks(dataset_id, dataset, nodes, known)
         relations += _column_lineage(dataset_id, dataset, inputs, nodes, known)
     return {"id": event_id(event), "nodes": _dedupe(nodes), "relations": relations}
 
 
-def event_id(event: RunEvent) -> str:
-    """The native event id of a RunEvent: run, type and time (a replay has the same)."""
+def event_id(event: AnyEvent) -> str:
+    """The native event id of an OpenLineage event: for a RunEvent its run, type and time;
+    for a JobEvent or DatasetEvent what it describes and its time (a replay has the same)."""
+    if isinstance(event, JobEvent):
+        return f"openlineage:job:{event.job.namespace}/{event.job.name}:{event.eventTime}"
+    if isinstance(event, DatasetEvent):
+        return (f"openlineage:dataset:{event.dataset.namespace}/{event.dataset.name}:"
+                f"{event.eventTime}")
     return f"openlineage:{event.run.runId}:{(event.eventType or 'OTHER').upper()}:" \
            f"{event.eventTime}"
+
+
+def job_id(job: _Job) -> str:
+    """The id of a job's plan entity."""
+    return f"openlineage:job/{job.namespace}/{job.name}"
+
+
+def _job_node(job: _Job) -> dict[str, Any]:
+    return {"id": job_id(job), "kind": "entity", "type": "Plan",
+            "attributes": {"namespace": job.namespace, "name": job.name,
+                           **_facet_attributes(job.facets, set())}}
+
+
+def static_to_native(event: JobEvent | DatasetEvent, known: set[str]) -> dict[str, Any]:
+    """The native event for a JobEvent (declared lineage) or a DatasetEvent (a dataset's
+    description); ``known`` are the ids already stored, which references must not
+    overwrite."""
+    if isinstance(event, DatasetEvent):
+        dataset_id = _dataset_id(event.dataset)
+        nodes = [_dataset_node(dataset_id, event.dataset)]
+        links = _symlinks(dataset_id, event.dataset, nodes, known)
+        return {"id": event_id(event), "nodes": _dedupe(nodes), "relations": links}
+    plan = job_id(event.job)
+    nodes = [_job_node(event.job)]
+    relations: list[dict[str, Any]] = []
+    inputs = {}
+    for dataset in event.inputs:
+        dataset_id = _dataset_id(dataset)
+        inputs[(dataset.namespace, dataset.name)] = dataset_id
+        nodes.append(_dataset_node(dataset_id, dataset))
+        relations += _symlinks(dataset_id, dataset, nodes, known)
+    for dataset in event.outputs:
+        dataset_id = _dataset_id(dataset)
+        nodes.append(_dataset_node(dataset_id, dataset))
+        relations += _symlinks(dataset_id, dataset, nodes, known)
+        lineage = _column_lineage(dataset_id, dataset, inputs, nodes, known)
+        came_from = {r["to"] for r in lineage} or set(inputs.values())
+        copies = {r["to"]: r["copies"] for r in lineage}
+        for source in sorted(came_from):
+            relation: dict[str, Any] = {
+                "id": plan, "relation": "wasDerivedFrom", "from": dataset_id, "to": source,
+                "attributes": {"declared_by": plan}}
+            if copies.get(source):
+                relation["copies"] = copies[source]
+            relations.append(relation)
+    return {"id": event_id(event), "nodes": _dedupe(nodes), "relations": relations}
+
+
+def _symlinks(dataset_id: str, dataset: _Dataset, nodes: list[dict[str, Any]],
+              known: set[str]) -> list[dict[str, Any]]:
+    """The other names of a dataset (its ``symlinks`` facet), each alternateOf it both ways."""
+    facet = dataset.facets.get("symlinks")
+    identifiers = facet.get("identifiers") if isinstance(facet, dict) else None
+    relations = []
+    for item in identifiers if isinstance(identifiers, list) else []:
+        if not (isinstance(item, dict) and item.get("namespace") and item.get("name")):
+            continue
+        other = f"openlineage:dataset/{item['namespace']}/{item['name']}"
+        if other == dataset_id:
+            continue
+        if other not in known:
+            nodes.append({"id": other, "kind": "entity", "type": "Dataset", "attributes": {
+                "namespace": str(item["namespace"]), "name": str(item["name"]),
+                **({"symlink_type": str(item["type"])} if item.get("type") else {})}})
+        relations += [{"relation": "alternateOf", "from": dataset_id, "to": other},
+                      {"relation": "alternateOf", "from": other, "to": dataset_id}]
+    return relations
 
 
 def _dataset_node(dataset_id: str, dataset: _Dataset) -> dict[str, Any]:
@@ -168,26 +288,33 @@ def _dataset_node(dataset_id: str, dataset: _Dataset) -> dict[str, Any]:
         for field in schema["fields"]:
             if isinstance(field, dict) and field.get("name"):
                 attributes[f"column:{field['name']}"] = str(field.get("type", ""))
-    attributes.update(_facet_attributes(dataset.facets, {"schema", "columnLineage"}))
+    attributes.update(_facet_attributes(dataset.facets, {"schema", "columnLineage",
+                                                         "symlinks"}))
     return {"id": dataset_id, "kind": "entity", "type": "Dataset", "attributes": attributes}
 
 
 def _column_lineage(target: str, dataset: _Dataset, inputs: dict[tuple[str, str], str],
                     nodes: list[dict[str, Any]], known: set[str]) -> list[dict[str, Any]]:
+    """wasDerivedFrom for each input the ``columnLineage`` facet says the output came from:
+    per column (with ``copies``, for where()) and dataset-wide (its ``dataset`` entries)."""
     facet = dataset.facets.get("columnLineage")
-    if not isinstance(facet, dict) or not isinstance(facet.get("fields"), dict):
+    if not isinstance(facet, dict):
         return []
+    fields: dict[str, Any] = facet["fields"] if isinstance(facet.get("fields"), dict) else {}
+    wide: list[Any] = facet["dataset"] if isinstance(facet.get("dataset"), list) else []
     copies: dict[str, dict[str, str]] = {}
-    for column, spec in facet["fields"].items():
-        for source in (spec or {}).get("inputFields", []) or []:
-            if not isinstance(source, dict) or not source.get("field"):
-                continue
-            key = (str(source.get("namespace")), str(source.get("name")))
-            source_id = inputs.get(key, f"openlineage:dataset/{key[0]}/{key[1]}")
-            if key not in inputs and source_id not in known:
-                nodes.append({"id": source_id, "kind": "entity", "type": "Dataset"})
-            copies.setdefault(source_id, {}).setdefault(f"column:{column}",
-                                                        f"column:{source['field']}")
+    for column, source in [(None, s) for s in wide] + [
+            (column, s) for column, spec in fields.items()
+            for s in (spec if isinstance(spec, dict) else {}).get("inputFields", []) or []]:
+        if not isinstance(source, dict) or not source.get("name"):
+            continue
+        key = (str(source.get("namespace")), str(source.get("name")))
+        source_id = inputs.get(key, f"openlineage:dataset/{key[0]}/{key[1]}")
+        if key not in inputs and source_id not in known:
+            nodes.append({"id": source_id, "kind": "entity", "type": "Dataset"})
+        columns = copies.setdefault(source_id, {})
+        if column is not None and source.get("field"):
+            columns.setdefault(f"column:{column}", f"column:{source['field']}")
     return [{"relation": "wasDerivedFrom", "from": target, "to": source_id, "copies": c}
             for source_id, c in sorted(copies.items())]
 
@@ -203,16 +330,21 @@ def _dedupe(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def ingest_run_events(store: Store, events: Any) -> IngestResult:
-    """Ingest OpenLineage RunEvents (one dict or a list) into ``store``: each run becomes one
+    """Ingest OpenLineage events (one dict or a list) into ``store``. Each run becomes one
     activity whose events merge in any arrival order, read-merge-written with a version check
-    so that concurrent halves of one run are both kept. InvalidEventError (nothing of the bad
-    event written) if one is malformed."""
+    so that concurrent halves of one run are both kept; JobEvents and DatasetEvents are
+    written as they are (see the module's doc). Every event is validated before anything is
+    written: InvalidEventError, nothing written, if one is malformed."""
     parsed = [parse_run_event(item) for item in event_list(events)]
     total = IngestResult(0, 0, 0, 0, 0)
     for event in parsed:
         # A replay is a no-op, whatever has been merged into its run since.
         if store.known_events([event_id(event)]):
             total.skipped_events += 1
+            continue
+        if not isinstance(event, RunEvent):
+            known = set(store.nodes(_references(event), NOW))
+            total.add(ingest(store, static_to_native(event, known)))
             continue
         activity = run_id(event)
         ids = {activity, *_references(event)}
@@ -233,18 +365,30 @@ def ingest_run_events(store: Store, events: Any) -> IngestResult:
     return total
 
 
-def _references(event: RunEvent) -> set[str]:
-    """Nodes an event refers to beyond its own datasets: the parent run, column sources."""
-    parent = event.run.facets.get("parent")
+def _references(event: AnyEvent) -> set[str]:
+    """Nodes an event may name without describing them: the parent run, column sources,
+    other names of its datasets (symlinks)."""
     refs = set()
-    if isinstance(parent, dict) and isinstance(parent.get("run"), dict):
-        refs.add(f"openlineage:run/{parent['run'].get('runId')}")
-    for dataset in event.inputs + event.outputs:
-        lineage = dataset.facets.get("columnLineage")
-        fields = lineage.get("fields") if isinstance(lineage, dict) else None
-        for spec in (fields or {}).values():
-            for source in (spec or {}).get("inputFields", []) or []:
-                if isinstance(source, dict):
-                    refs.add(f"openlineage:dataset/{source.get('namespace')}/"
-                             f"{source.get('name')}")
+    if isinstance(event, RunEvent):
+        parent = event.run.facets.get("parent")
+        if isinstance(parent, dict) and isinstance(parent.get("run"), dict):
+            refs.add(f"openlineage:run/{parent['run'].get('runId')}")
+    datasets = [event.dataset] if isinstance(event, DatasetEvent) else \
+        event.inputs + event.outputs
+    for dataset in datasets:
+        found = dataset.facets.get("columnLineage")
+        lineage: dict[str, Any] = found if isinstance(found, dict) else {}
+        fields: dict[str, Any] = lineage["fields"] if isinstance(lineage.get("fields"),
+                                                                  dict) else {}
+        sources: list[Any] = list(lineage["dataset"]) if isinstance(lineage.get("dataset"),
+                                                                    list) else []
+        for spec in fields.values():
+            sources += (spec if isinstance(spec, dict) else {}).get("inputFields", []) or []
+        symlinks = dataset.facets.get("symlinks")
+        if isinstance(symlinks, dict) and isinstance(symlinks.get("identifiers"), list):
+            sources += symlinks["identifiers"]
+        for source in sources:
+            if isinstance(source, dict):
+                refs.add(f"openlineage:dataset/{source.get('namespace')}/"
+                         f"{source.get('name')}")
     return refs

@@ -132,7 +132,7 @@ def test_no_library_query_scans_the_whole_graph(demo_neo4j: Graph) -> None:
     params = {"ids": [], "id": "x", "root": "x", "relations": [], "as_of": 1, "t": 1,
               "forever": 1, "rows": [], "after": "", "limit": 1, "seq": 1, "prev": "x",
               "body": "x", "hash": "x", "max_depth": 3, "dataset": "x", "model": "x",
-              "system": "x", "events": [], "nodes": [], "relations": [], "chain": None}
+              "system": "x", "events": [], "nodes": [], "chain": None}
     found = {}
     for name in cypher_library.names():
         if name in ("schema", "upgrade_drop_constraints") or name in FULL_SCANS:
