@@ -113,14 +113,15 @@ def check_references(store: Store, events: list[Event], check_kinds: bool = True
         for relation in event.relations:
             wanted.update(x for x in (relation.from_, relation.to, relation.plan) if x)
         wanted.update(event.retract.nodes)
-    stored = store.nodes(wanted, NOW)
+    # Kinds only (not the stored descriptions): all a reference check needs.
+    stored = {node_id: found[0] for node_id, found in store.kinds(wanted, NOW).items()}
     for event in events:
         for i, node in enumerate(event.nodes):
             old = stored.get(node.id)
-            if check_kinds and old is not None and old.kind != node.kind.value:
+            if check_kinds and old is not None and old != node.kind.value:
                 raise InvalidEventError(
                     f"event {event.id!r}: field nodes.{i}.kind: node {node.id!r} is an"
-                    f" {old.kind}; a new version cannot make it an {node.kind.value}"
+                    f" {old}; a new version cannot make it an {node.kind.value}"
                 )
         for i, relation in enumerate(event.relations):
             expected = RELATION_KINDS[relation.relation]
@@ -129,7 +130,7 @@ def check_references(store: Store, events: list[Event], check_kinds: bool = True
                 ("to", relation.to, expected[1]),
             ):
                 have = kinds.get(node_id) or (
-                    Kind(stored[node_id].kind) if node_id in stored else None)
+                    Kind(stored[node_id]) if node_id in stored else None)
                 if have is None:
                     raise InvalidEventError(
                         f"event {event.id!r}: field relations.{i}.{end}: unknown node"

@@ -14,7 +14,13 @@ import json
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+    StreamingResponse,
+)
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from provgraph import __version__
@@ -27,11 +33,14 @@ from provgraph.errors import (
     StoreUnavailableError,
 )
 from provgraph.graph import Graph
+from provgraph.queries.lineage import Lineage
 
 _bearer = HTTPBearer(auto_error=False)
 
 #: Requests larger than this are refused with 413 before they are parsed.
 MAX_BODY_BYTES = 10 * 2**20
+#: The media type of answers streamed one JSON record a line.
+NDJSON = "application/x-ndjson"
 #: JSON nested deeper than this is refused with 400 (no event needs it; parsers choke).
 MAX_JSON_DEPTH = 64
 
@@ -173,24 +182,33 @@ def create_app(graph: Graph, token: str | None = None,
         """Ingest native provgraph events (one or a list), one transaction."""
         return graph.ingest(events).to_dict()
 
+    def lineage(answer: Lineage, request: Request) -> Any:
+        """The contract's JSON, or JSON Lines when the client asks for NDJSON."""
+        if NDJSON in request.headers.get("accept", ""):
+            return StreamingResponse((line + "\n" for line in answer.json_lines()),
+                                     media_type=NDJSON)
+        return answer.to_dict()
+
     @app.get("/api/v1/ancestry", dependencies=guarded)
-    def ancestry(id: str, depth: Annotated[int | None, Query(ge=0)] = None,
-                 as_of: str | None = None, include_agents: bool = False) -> dict[str, Any]:
-        """Everything ``id`` depends on."""
-        return graph.ancestry(id, depth=depth, as_of=as_of,
-                              include_agents=include_agents).to_dict()
+    def ancestry(request: Request, id: str, depth: Annotated[int | None, Query(ge=0)] = None,
+                 as_of: str | None = None, include_agents: bool = False) -> Any:
+        """Everything ``id`` depends on (``Accept: application/x-ndjson``: one record a
+        line, streamed)."""
+        return lineage(graph.ancestry(id, depth=depth, as_of=as_of,
+                                      include_agents=include_agents), request)
 
     @app.get("/api/v1/impact", dependencies=guarded)
-    def impact(id: str, depth: Annotated[int | None, Query(ge=0)] = None,
+    def impact(request: Request, id: str, depth: Annotated[int | None, Query(ge=0)] = None,
                as_of: str | None = None, include_agents: bool = False,
-               summary: bool = False) -> dict[str, Any]:
+               summary: bool = False) -> Any:
         """Everything that depends on ``id``; with ``summary=true`` only the counts by type
-        and the affected models, deployments and systems (computed in the database)."""
+        and the affected models, deployments and systems (computed in the database);
+        ``Accept: application/x-ndjson``: the full answer one record a line, streamed."""
         if summary:
             return graph.impact(id, depth=depth, as_of=as_of, include_agents=include_agents,
                                 summary=True).to_dict()
-        return graph.impact(id, depth=depth, as_of=as_of,
-                            include_agents=include_agents).to_dict()
+        return lineage(graph.impact(id, depth=depth, as_of=as_of,
+                                    include_agents=include_agents), request)
 
     @app.get("/api/v1/why", dependencies=guarded)
     def why(id: str, limit: Annotated[int, Query(ge=1)] = 1000, as_of: str | None = None,

@@ -36,12 +36,14 @@ def _lineage_command(name: str, helptext: str) -> None:
     @click.option("--summary", is_flag=True, hidden=name != "impact",
                   help="Only counts by type and the affected models, deployments and systems,"
                   " computed in the database (fast on a hub with many dependents).")
-    @format_option()
+    @format_option("table", "json", "jsonl")
     @click.pass_context
     def command(ctx: click.Context, node_id: str, depth: int | None, as_of: str | None,
                 include_agents: bool, summary: bool, fmt: str) -> None:
         if summary and name != "impact":
             raise click.UsageError("--summary applies to impact")
+        if summary and fmt == "jsonl":
+            raise click.UsageError("--summary answers one record: use --format json")
         with open_graph(ctx) as graph:
             if summary:
                 counted = graph.impact(node_id, depth=depth, as_of=as_of,
@@ -50,6 +52,13 @@ def _lineage_command(name: str, helptext: str) -> None:
                 return
             query = graph.ancestry if name == "ancestry" else graph.impact
             result = query(node_id, depth=depth, as_of=as_of, include_agents=include_agents)
+        if fmt == "jsonl":
+            # One record a line, printed as it is made (no whole document in memory).
+            out = click.get_text_stream("stdout")
+            for line in result.json_lines():
+                out.write(line + "\n")
+            out.flush()
+            return
         emit(fmt, result.to_dict(), lambda: render_lineage(result, name))
 
 

@@ -8,6 +8,7 @@ reached, and which opaque nodes cut the lineage short.
 from __future__ import annotations
 
 import gc
+import json
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -81,6 +82,22 @@ class Lineage:
         if self.direction == "up":
             result["summary"] = self.summary()
         return result
+
+    def json_lines(self) -> Iterator[str]:
+        """The same answer as JSON Lines (NDJSON), one record a line, written as it goes
+        rather than as one document: ``{"root": ...}`` first, then ``{"node": {...}}`` for
+        each node and ``{"edge": {...}}`` for each edge (as in :meth:`to_dict`), last
+        ``{"opaque": [...]}`` with impact's ``"summary"``."""
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        yield dumps({"root": self.root})
+        for node in self.nodes:
+            yield dumps({"node": node.to_dict()})
+        for e in self.edges:
+            yield dumps({"edge": {"relation": e.relation, "from": e.source, "to": e.target}})
+        last: dict[str, Any] = {"opaque": self.opaque}
+        if self.direction == "up":
+            last["summary"] = self.summary()
+        yield dumps(last)
 
 
 def relation_set(

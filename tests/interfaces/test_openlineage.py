@@ -168,6 +168,16 @@ def test_query_endpoints_mirror_the_cli() -> None:
         graph.ancestry("S1-int8").to_dict()
     assert client.get("/api/v1/impact", params={"id": "s2"}).json()["nodes"][0]["id"] == "raw@1"
     assert client.get("/api/v1/impact", params={"id": "alice"}).json()["nodes"] == []
+    # Large answers stream one record a line when the client asks for NDJSON.
+    streamed = client.get("/api/v1/impact", params={"id": "B"},
+                          headers={"Accept": "application/x-ndjson"})
+    assert streamed.headers["content-type"].startswith("application/x-ndjson")
+    records = [json.loads(line) for line in streamed.text.splitlines()]
+    whole = graph.impact("B").to_dict()
+    assert records[0] == {"root": "B"}
+    assert [r["node"] for r in records if "node" in r] == whole["nodes"]
+    assert [r["edge"] for r in records if "edge" in r] == whole["edges"]
+    assert records[-1] == {"opaque": whole["opaque"], "summary": whole["summary"]}
     with_agents = client.get("/api/v1/impact", params={"id": "alice", "include_agents": "true"})
     assert with_agents.json() == graph.impact("alice", include_agents=True).to_dict()
     assert "f1" in {n["id"] for n in with_agents.json()["nodes"]}
