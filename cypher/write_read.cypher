@@ -1,11 +1,16 @@
-// write_read: what a batch's write needs to know, read first in its transaction. The batch
-// appends the entry after this chain head; the chain's unique seq serializes writers (a writer
-// that appended meanwhile makes this batch's append fail, and the batch runs again), so the
-// head is read first and everything after it is what the batch is computed from.
+// write_read: what a batch's write needs to know, read first in its transaction. Writers
+// queue on the lock of one (:PGMeta {id: 'writers'}) node, held until the batch commits, so
+// what follows reads everything earlier batches committed; the batch then appends the chain
+// entry after this head. The chain's unique seq is the guarantee: a writer that appended
+// meanwhile anyway makes this batch's append fail, and the batch runs again.
 // Returns the head (seq, hash, recorded_at), which of $events are stored, and the current
 // version of each node in $nodes ([id, version, digest, opaque, retracted]) and of each
 // relation in $relations ([key, version, digest, retracted]).
 // Parameters: $events [string], $nodes [string], $relations [{key, from, to}], $forever.
+MERGE (writers:PGMeta {id: 'writers'})
+SET writers.busy = true
+REMOVE writers.busy
+WITH writers
 CALL () {
   OPTIONAL MATCH (c:PGChain)
   WHERE c.seq > 0  // reads the seq index backwards: one entry, however long the chain

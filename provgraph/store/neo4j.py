@@ -7,6 +7,7 @@ always parameters. Writes are ``UNWIND $rows ...`` batches, one transaction a ba
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ from neo4j.exceptions import (
     ConstraintError,
     IncompleteCommit,
     Neo4jError,
+    ResultFailedError,
     ServiceUnavailable,
     SessionExpired,
 )
@@ -96,6 +98,7 @@ class Neo4jStore:
                 netloc=host + (f":{parts.port}" if parts.port else "")))
         self.uri = uri
         self.log = Neo4jChainLog(self)
+        self._writing = threading.Lock()
         self.database = database or os.environ.get("NEO4J_DATABASE") or None
         auth = (user or "neo4j", password) if password else None
         try:
@@ -170,6 +173,14 @@ class Neo4jStore:
             if raced:
                 raise
             raise ProvgraphError(f"Neo4j at {self.uri}: {reason(e)}") from e
+        except ResultFailedError as e:
+            # Rolling back a transaction whose statement failed re-raises the failure as
+            # this; the failure itself is its cause.
+            if isinstance(e.__cause__, ConstraintError):
+                if raced:
+                    raise e.__cause__ from None
+                raise ProvgraphError(f"Neo4j at {self.uri}: {reason(e.__cause__)}") from e
+            raise ProvgraphError(f"Neo4j at {self.uri}: {reason(e)}") from e
         except IncompleteCommit as e:
             raise StoreUnavailableError(
                 f"Neo4j at {self.uri} went away while committing: the batch may or may not be"
@@ -199,8 +210,11 @@ class Neo4jStore:
             return WriteStats()
         for _ in range(_RACES):
             try:
-                return self._run(lambda tx: self._write(tx, changes, recorded_at),
-                                 write=True, raced=True)
+                # Writers of this process queue here rather than race for the chain entry
+                # in the database (a lost race costs a whole transaction).
+                with self._writing:
+                    return self._run(lambda tx: self._write(tx, changes, recorded_at),
+                                     write=True, raced=True)
             except ConstraintError:
                 continue
         raise ConflictError(f"Neo4j at {self.uri}: {_RACES} other writers committed first;"
