@@ -17,12 +17,15 @@ import hashlib
 import json
 from typing import Any
 
+#: One encoder for every call (``json.dumps`` with options builds a new one each time).
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           default=str).encode
+
 
 def canonical_json(value: Any) -> str:
     """``value`` as canonical JSON; a value JSON cannot encode (a date someone stored by hand)
     is written as its string."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
+    return _ENCODE(value)
 
 
 def sha256_hex(text: str) -> str:

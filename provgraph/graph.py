@@ -32,6 +32,7 @@ from provgraph.queries.describe import describe
 from provgraph.queries.diff import Diff, diff
 from provgraph.queries.lineage import ImpactSummary, Lineage, impact_summary, walk
 from provgraph.queries.reproduce import Plan, reproduce
+from provgraph.queries.takedown import Takedown, takedown
 from provgraph.queries.where import Where, where
 from provgraph.queries.why import Why, why
 from provgraph.redact import Redaction, redact
@@ -191,6 +192,22 @@ class Graph:
         [['B', 'repo@abc', 's1', 's3']]
         """
         return why(self.store, id, limit=limit, as_of=to_us(as_of), explain=explain)
+
+    def takedown(self, ids: Iterable[str], as_of: AsOf = None, limit: int = 1000) -> Takedown:
+        """What must be retrained if the data ``ids`` (datasets, shards, members) is removed:
+        every node downstream in ``must_retrain`` (every witness of its why-provenance
+        contains a removed item; the proof is the witnesses and a path to each),
+        ``unaffected`` (a witness avoids them: the alternative is named) or ``unknown`` (the
+        dependence passes through an opaque node, or a collection used as a whole lost a
+        member; the reason is given). See :mod:`provgraph.queries.takedown`.
+
+        >>> import provgraph
+        >>> g = provgraph.connect("sqlite:///:memory:")
+        >>> _ = g.ingest(provgraph.demo.reference_events())
+        >>> [m["id"] for m in g.takedown(["s3"]).must_retrain][:3]
+        ['M1', 'S1', 'S1-int8']
+        """
+        return takedown(self.store, ids, as_of=to_us(as_of), limit=limit)
 
     def depends_on(self, id: str, sources: Iterable[str], as_of: AsOf = None,
                    limit: int = 1000) -> dict[str, str]:

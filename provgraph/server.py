@@ -216,6 +216,12 @@ def create_app(graph: Graph, token: str | None = None,
         """The minimal sets of sources ``id`` rests on."""
         return graph.why(id, limit=limit, as_of=as_of, explain=explain).to_dict()
 
+    @app.get("/api/v1/takedown", dependencies=guarded)
+    def takedown(id: Annotated[list[str], Query(min_length=1)], as_of: str | None = None,
+                 limit: Annotated[int, Query(ge=1)] = 1000) -> dict[str, Any]:
+        """What must be retrained if the data ``id`` (repeatable) is removed."""
+        return graph.takedown(id, as_of=as_of, limit=limit).to_dict()
+
     @app.get("/api/v1/where", dependencies=guarded)
     def where(id: str, attribute: str, as_of: str | None = None) -> dict[str, Any]:
         """Where ``id``'s ``attribute`` came from."""

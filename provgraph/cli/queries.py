@@ -1,4 +1,4 @@
-"""Commands that ask: ancestry, impact, why, where, diff, reproduce, audit, show."""
+"""Commands that ask: ancestry, impact, why, where, takedown, diff, reproduce, audit, show."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from provgraph.cli.render import (
     render_lineage,
     render_node,
     render_plan,
+    render_takedown,
     render_where,
     render_why,
 )
@@ -93,6 +94,27 @@ def why(ctx: click.Context, node_id: str, limit: int, explain: bool, checks: tup
     if checks:
         data["checks"] = result.membership(checks)
     emit(fmt, data, lambda: render_why(result, data.get("checks", {})))
+
+
+@main.command()
+@click.argument("node_ids", metavar="ID...", nargs=-1, required=True)
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="At most this many witnesses per node.")
+@as_of_option
+@format_option("table", "json", "markdown")
+@click.pass_context
+def takedown(ctx: click.Context, node_ids: tuple[str, ...], limit: int, as_of: str | None,
+             fmt: str) -> None:
+    """What must be retrained if the data ID... (datasets, shards, members) is removed.
+
+    Every node downstream is classified: must retrain (every minimal witness of its
+    why-provenance contains removed data: the witnesses and a path to each removed item are
+    the proof), unaffected (a witness avoids it: the alternative is named), or unknown (the
+    dependence passes through an opaque node, or a dataset used as a whole lost a member).
+    """
+    with open_graph(ctx) as graph:
+        result = graph.takedown(node_ids, as_of=as_of, limit=limit)
+    emit(fmt, result.to_dict(), lambda: render_takedown(result, markdown=fmt == "markdown"))
 
 
 @main.command()

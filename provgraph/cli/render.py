@@ -9,6 +9,7 @@ from typing import Any
 from provgraph.queries.diff import Diff
 from provgraph.queries.lineage import ImpactSummary, Lineage
 from provgraph.queries.reproduce import Plan
+from provgraph.queries.takedown import Takedown
 from provgraph.queries.where import Where
 from provgraph.queries.why import Why
 from provgraph.redact import Redaction
@@ -143,3 +144,34 @@ def render_redaction(result: Redaction) -> str:
     """What a redaction rewrote."""
     return (f"redacted {', '.join(result.attributes)} in {result.versions} version(s) "
             f"of {', '.join(result.nodes)} (event {result.event})")
+
+
+def render_takedown(result: Takedown, markdown: bool = False) -> str:
+    """The three classes, each node with its proof, alternative or reason; as text or as a
+    Markdown report."""
+    def code(value: str) -> str:
+        return f"`{value}`" if markdown else value
+
+    def witness(w: list[str]) -> str:
+        return "{" + ", ".join(code(x) for x in w) + "}"
+
+    head = f"takedown of {', '.join(code(r) for r in result.removed)}"
+    out = [f"# {head}" if markdown else head]
+    sections = (("must retrain", result.must_retrain), ("unaffected", result.unaffected),
+                ("unknown", result.unknown))
+    for title, entries in sections:
+        out.append(f"\n## {title} ({len(entries)})" if markdown
+                   else f"{title} ({len(entries)}):")
+        bullet = "- " if markdown else "  "
+        for e in entries:
+            label = f"{code(e['id'])} ({e['type'] or 'untyped'})"
+            if "witnesses" in e:
+                out.append(f"{bullet}{label}: every witness contains removed data:"
+                           f" {'; '.join(witness(w) for w in e['witnesses'])}")
+                out += [f"    path to {code(r)}: {' -> '.join(code(x) for x in path)}"
+                        for r, path in e["paths"].items()]
+            elif "alternative" in e:
+                out.append(f"{bullet}{label}: still derivable from {witness(e['alternative'])}")
+            else:
+                out.append(f"{bullet}{label}: {e['reason']}")
+    return "\n".join(out)

@@ -52,7 +52,7 @@ from provgraph.store.neo4j_chain import (
 T = TypeVar("T")
 
 #: The store format this version writes: 1 added the current projection; 2 dropped the
-#: (:PGRelation {key}) and (:PGClock) nodes (writers serialize on the chain's unique seq).
+#: (:PGRelation {key}) and (:PGClock) nodes (see write()).
 FORMAT_VERSION = 2
 #: How often a batch runs again when other writers keep taking its chain entry first.
 _RACES = 100
@@ -204,8 +204,11 @@ class Neo4jStore:
         """Write a folded batch in one transaction (see :class:`~provgraph.store.base.Store`):
         one read statement (``write_read.cypher``), one write statement
         (``write_batch.cypher``), and for retractions or opacity changes the statements
-        those need. Writers serialize on the hash chain's unique seq: a batch whose chain
-        entry another writer took first runs again from its read."""
+        those need. Writers of one process queue on a lock, and in the database on the lock
+        of one ``(:PGMeta {id: 'writers'})`` node taken by the read, held for the rest of the
+        transaction (no clock read-modify-write, a few round trips). The hash chain's unique
+        seq is the guarantee: a batch whose chain entry another writer took first runs again
+        from its read."""
         if not changes:
             return WriteStats()
         for _ in range(_RACES):
