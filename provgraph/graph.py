@@ -19,6 +19,7 @@ from typing import IO, Any, Literal, overload
 from provgraph.clock import now_us, to_us
 from provgraph.errors import NotFoundError
 from provgraph.events import Event
+from provgraph.formats.cyclonedx import export_cyclonedx
 from provgraph.formats.dvc import read_dvc
 from provgraph.formats.hf_cards import HubCard, hub_events
 from provgraph.formats.mlflow import mlflow_events
@@ -286,6 +287,14 @@ class Graph:
         """
         return export_prov(self.store, root, to_us(as_of), out)
 
+    def export_cyclonedx(self, id: str, as_of: AsOf = None) -> str:
+        """A CycloneDX 1.6 ML-BOM of model ``id`` (JSON text): the model with its model card,
+        its base models as pedigree ancestors, datasets as data components referenced from
+        the model card, recorded runs in formulation, hashes and licences, stamped with the
+        chain head so ``verify_export`` can check it. Needs ``provgraph[cyclonedx]``; see
+        :mod:`provgraph.formats.cyclonedx`."""
+        return export_cyclonedx(self.store, id, to_us(as_of))
+
     # -- tamper evidence and erasure --------------------------------------------------------
 
     def verify(self, head: str | None = None) -> VerifyReport:
@@ -295,8 +304,9 @@ class Graph:
         return verify(self.store, head)
 
     def verify_export(self, document: Any) -> list[str]:
-        """Differences between an exported PROV-JSON document and what this store, verified
-        by its chain, exports at the chain head the document declares (empty: unedited).
+        """Differences between an exported PROV-JSON document (or CycloneDX ML-BOM) and what
+        this store, verified by its chain, exports at the chain head the document declares
+        (empty: unedited).
         The store's own chain is checked too; its problems come first."""
         return verify_export(self.store, document)
 

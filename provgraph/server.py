@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import (
@@ -250,8 +250,15 @@ def create_app(graph: Graph, token: str | None = None,
         return report.to_dict()
 
     @app.get("/api/v1/export", dependencies=guarded)
-    def export(root: str | None = None, as_of: str | None = None) -> Response:
-        """PROV-JSON of ``root``'s ancestry, or of everything."""
+    def export(root: str | None = None, as_of: str | None = None,
+               format: Literal["prov-json", "cyclonedx"] = "prov-json") -> Response:
+        """PROV-JSON of ``root``'s ancestry, or of everything; ``format=cyclonedx``: the
+        CycloneDX 1.6 ML-BOM of model ``root``."""
+        if format == "cyclonedx":
+            if root is None:
+                raise ConfigurationError("format=cyclonedx describes one model: give root")
+            return Response(graph.export_cyclonedx(root, as_of=as_of),
+                            media_type="application/vnd.cyclonedx+json")
         return Response(graph.export_prov(root, as_of=as_of), media_type="application/json")
 
     return app

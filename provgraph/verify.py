@@ -23,6 +23,7 @@ from typing import Any
 
 from provgraph.chain import GENESIS, MODULUS, ChainEntry, RowHash, head_label
 from provgraph.errors import InvalidEventError
+from provgraph.formats.cyclonedx import STAMP, bom_differences, cyclonedx_at, cyclonedx_stamp
 from provgraph.formats.prov_read import CHAIN_PREFIX, load_document
 from provgraph.formats.prov_write import export_at, parse_chain_stamp
 from provgraph.store.base import Store
@@ -179,11 +180,13 @@ def entry_at(store: Store, seq: int) -> ChainEntry | None:
 
 
 def verify_export(store: Store, document: Any) -> list[str]:
-    """Differences between an exported PROV-JSON ``document`` and what ``store``, verified by
-    its chain, exports at the chain head the document declares (empty: unedited). The
-    store's own chain is checked too; its problems come first. InvalidEventError if the
-    document carries no provgraph chain stamp."""
+    """Differences between an exported PROV-JSON document or CycloneDX ML-BOM and what
+    ``store``, verified by its chain, exports at the chain head the document declares (empty:
+    unedited). The store's own chain is checked too; its problems come first.
+    InvalidEventError if the document carries no provgraph chain stamp."""
     given = load_document(document)
+    if given.get("bomFormat") == "CycloneDX":
+        return _verify_bom(store, given)
     stamp = given.get("prefix", {}).get(CHAIN_PREFIX)
     if not isinstance(stamp, str):
         raise InvalidEventError("this PROV-JSON document carries no provgraph chain stamp "
@@ -205,3 +208,18 @@ def verify_export(store: Store, document: Any) -> list[str]:
             elif mine[record] != theirs[record]:
                 problems.append(f"export: {section} {record!r} was edited in the file")
     return problems
+
+
+def _verify_bom(store: Store, given: dict[str, Any]) -> list[str]:
+    """:func:`verify_export` of a CycloneDX ML-BOM (see :mod:`provgraph.formats.cyclonedx`)."""
+    stamp = cyclonedx_stamp(given)
+    if stamp is None:
+        raise InvalidEventError(f"this CycloneDX BOM carries no provgraph chain stamp (property"
+                                f" {STAMP!r}); it was not exported by provgraph, or the"
+                                " stamp was removed")
+    seq, digest, at, root = parse_chain_stamp(stamp)
+    if root is None:
+        raise InvalidEventError("this BOM's provgraph chain stamp names no model")
+    problems = verify(store, f"{seq}:{digest}").problems
+    expected = json.loads(cyclonedx_at(store, root, at, stamp))
+    return problems + [f"export: {p}" for p in bom_differences(expected, given)]

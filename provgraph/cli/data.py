@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
 IMPORT_FORMATS = ["native", "prov-json", "openlineage", "mlflow", "hf", "dvc"]
-EXPORT_FORMATS = ["prov-json", *PROV_FORMATS, "dot", "mermaid"]
+EXPORT_FORMATS = ["prov-json", *PROV_FORMATS, "cyclonedx", "dot", "mermaid"]
 
 
 def _written(result: IngestResult) -> str:
@@ -123,7 +123,8 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri:
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="prov-json",
               show_default=True,
               help="PROV-JSON; PROV-N, PROV-XML, PROV-O Turtle (through the prov library, extra"
-              " 'prov'); dot / mermaid pictures of ID's lineage.")
+              " 'prov'); cyclonedx: a CycloneDX 1.6 ML-BOM of model ID (extra 'cyclonedx');"
+              " dot / mermaid pictures of ID's lineage.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout.")
 @click.option("--impact", "downstream", is_flag=True,
@@ -142,6 +143,10 @@ def export(ctx: click.Context, node_id: str | None, fmt: str, output: Path | Non
             lineage = walk(node_id, as_of=as_of, include_agents=True)
             root = graph.node(node_id, as_of=as_of)
             text = (to_dot if fmt == "dot" else to_mermaid)(lineage, root.kind, root.type)
+        elif fmt == "cyclonedx":
+            if node_id is None:
+                raise click.UsageError("a CycloneDX ML-BOM describes one model: give an ID")
+            text = graph.export_cyclonedx(node_id, as_of=as_of)
         elif fmt == "prov-json" and output:
             # Streamed straight to the file: memory stays flat in the graph's size.
             with output.open("w", encoding="utf-8") as sink:
@@ -161,8 +166,9 @@ def export(ctx: click.Context, node_id: str | None, fmt: str, output: Path | Non
               "pgchain prefix): the chain must still contain exactly that entry.")
 @click.option("--export", "export_file", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), metavar="FILE",
-              help="Also check a PROV-JSON file exported by provgraph was not edited: it must "
-              "equal what this (verified) store exports at the chain head the file declares.")
+              help="Also check a PROV-JSON file or CycloneDX BOM exported by provgraph was not"
+              " edited: it must equal what this (verified) store exports at the chain head"
+              " the file declares.")
 @format_option()
 @click.pass_context
 def verify(ctx: click.Context, head: str | None, export_file: Path | None, fmt: str) -> None:
