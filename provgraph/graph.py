@@ -31,6 +31,7 @@ from provgraph.queries.audit import Audit, audit
 from provgraph.queries.dependents import dependents
 from provgraph.queries.describe import describe
 from provgraph.queries.diff import Diff, diff
+from provgraph.queries.licenses import Licenses, licenses
 from provgraph.queries.lineage import ImpactSummary, Lineage, impact_summary, walk
 from provgraph.queries.reproduce import Plan, reproduce
 from provgraph.queries.takedown import Takedown, takedown
@@ -209,6 +210,16 @@ class Graph:
         ['M1', 'S1', 'S1-int8']
         """
         return takedown(self.store, ids, as_of=to_us(as_of), limit=limit)
+
+    def licenses(self, id: str, as_of: AsOf = None,
+                 table: dict[str, dict[str, Any]] | None = None) -> Licenses:
+        """Which licences bind model ``id`` and why (each with the path it arrived along:
+        bases' weight licences through fine-tunes, adapters, quantizations and merges, a
+        teacher's terms through a distillation, datasets' licences through training), and
+        the conflicts with what ``id`` declares. ``table`` replaces the model licence table
+        (default: the built-in one and ``$PROVGRAPH_LICENSES``). See
+        :mod:`provgraph.queries.licenses`."""
+        return licenses(self.store, id, as_of=to_us(as_of), known=table)
 
     def depends_on(self, id: str, sources: Iterable[str], as_of: AsOf = None,
                    limit: int = 1000) -> dict[str, str]:

@@ -222,6 +222,11 @@ def create_app(graph: Graph, token: str | None = None,
         """What must be retrained if the data ``id`` (repeatable) is removed."""
         return graph.takedown(id, as_of=as_of, limit=limit).to_dict()
 
+    @app.get("/api/v1/license", dependencies=guarded)
+    def license_(id: str, as_of: str | None = None) -> dict[str, Any]:
+        """Which licences bind model ``id``, why, and the conflicts."""
+        return graph.licenses(id, as_of=as_of).to_dict()
+
     @app.get("/api/v1/where", dependencies=guarded)
     def where(id: str, attribute: str, as_of: str | None = None) -> dict[str, Any]:
         """Where ``id``'s ``attribute`` came from."""

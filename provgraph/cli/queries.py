@@ -1,4 +1,5 @@
-"""Commands that ask: ancestry, impact, why, where, takedown, diff, reproduce, audit, show."""
+"""Commands that ask: ancestry, impact, why, where, takedown, license, diff, reproduce,
+audit, show."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from provgraph.cli.group import (
 from provgraph.cli.render import (
     render_diff,
     render_impact_summary,
+    render_licenses,
     render_lineage,
     render_node,
     render_plan,
@@ -115,6 +117,25 @@ def takedown(ctx: click.Context, node_ids: tuple[str, ...], limit: int, as_of: s
     with open_graph(ctx) as graph:
         result = graph.takedown(node_ids, as_of=as_of, limit=limit)
     emit(fmt, result.to_dict(), lambda: render_takedown(result, markdown=fmt == "markdown"))
+
+
+@main.command("license")
+@node_argument
+@as_of_option
+@format_option()
+@click.pass_context
+def license_(ctx: click.Context, node_id: str, as_of: str | None, fmt: str) -> None:
+    """Which licences bind model ID and why (the path each arrived along), and where they
+    conflict with the licence ID declares.
+
+    Bases' weight licences pass through fine-tunes, adapters, quantizations and merges, a
+    teacher's terms through a distillation, a dataset's licence to the models trained on it.
+    Licences are SPDX expressions or model licences of the table (extend it with a JSON file
+    named by $PROVGRAPH_LICENSES); any other string is refused, naming it.
+    """
+    with open_graph(ctx) as graph:
+        result = graph.licenses(node_id, as_of=as_of)
+    emit(fmt, result.to_dict(), lambda: render_licenses(result))
 
 
 @main.command()

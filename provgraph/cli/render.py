@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from provgraph.queries.diff import Diff
+from provgraph.queries.licenses import Licenses
 from provgraph.queries.lineage import ImpactSummary, Lineage
 from provgraph.queries.reproduce import Plan
 from provgraph.queries.takedown import Takedown
@@ -174,4 +175,15 @@ def render_takedown(result: Takedown, markdown: bool = False) -> str:
                 out.append(f"{bullet}{label}: still derivable from {witness(e['alternative'])}")
             else:
                 out.append(f"{bullet}{label}: {e['reason']}")
+    return "\n".join(out)
+
+
+def render_licenses(result: Licenses) -> str:
+    """The licences binding a model, each with its path, then the conflicts."""
+    out = [f"licences of {result.id}: declares {result.declared or 'none'};"
+           f" {len(result.binding)} bind it, {len(result.conflicts)} conflict(s)"]
+    for b in result.binding:
+        out.append(f"  {b['license']} ({b['as']}) from {b['from']}: {' -> '.join(b['path'])}")
+    out += [f"  CONFLICT {c['license']} from {c['from']}: {c['reason']}"
+            for c in result.conflicts]
     return "\n".join(out)
