@@ -195,13 +195,16 @@ class Graph:
         """
         return why(self.store, id, limit=limit, as_of=to_us(as_of), explain=explain)
 
-    def takedown(self, ids: Iterable[str], as_of: AsOf = None, limit: int = 1000) -> Takedown:
+    def takedown(self, ids: Iterable[str], as_of: AsOf = None, limit: int = 1000,
+                 plan: bool = False) -> Takedown:
         """What must be retrained if the data ``ids`` (datasets, shards, members) is removed:
         every node downstream in ``must_retrain`` (every witness of its why-provenance
         contains a removed item; the proof is the witnesses and a path to each),
         ``unaffected`` (a witness avoids them: the alternative is named) or ``unknown`` (the
         dependence passes through an opaque node, or a collection used as a whole lost a
-        member; the reason is given). See :mod:`provgraph.queries.takedown`.
+        member; the reason is given). ``plan=True`` adds each must-retrain entity's
+        reproduction plan with the removed items excluded. See
+        :mod:`provgraph.queries.takedown`.
 
         >>> import provgraph
         >>> g = provgraph.connect("sqlite:///:memory:")
@@ -209,7 +212,7 @@ class Graph:
         >>> [m["id"] for m in g.takedown(["s3"]).must_retrain][:3]
         ['M1', 'S1', 'S1-int8']
         """
-        return takedown(self.store, ids, as_of=to_us(as_of), limit=limit)
+        return takedown(self.store, ids, as_of=to_us(as_of), limit=limit, plan=plan)
 
     def licenses(self, id: str, as_of: AsOf = None,
                  table: dict[str, dict[str, Any]] | None = None) -> Licenses:

@@ -218,9 +218,11 @@ def create_app(graph: Graph, token: str | None = None,
 
     @app.get("/api/v1/takedown", dependencies=guarded)
     def takedown(id: Annotated[list[str], Query(min_length=1)], as_of: str | None = None,
-                 limit: Annotated[int, Query(ge=1)] = 1000) -> dict[str, Any]:
-        """What must be retrained if the data ``id`` (repeatable) is removed."""
-        return graph.takedown(id, as_of=as_of, limit=limit).to_dict()
+                 limit: Annotated[int, Query(ge=1)] = 1000,
+                 plan: bool = False) -> dict[str, Any]:
+        """What must be retrained if the data ``id`` (repeatable) is removed; ``plan=true``
+        adds each must-retrain model's reproduction plan without it."""
+        return graph.takedown(id, as_of=as_of, limit=limit, plan=plan).to_dict()
 
     @app.get("/api/v1/license", dependencies=guarded)
     def license_(id: str, as_of: str | None = None) -> dict[str, Any]:

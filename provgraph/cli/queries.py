@@ -102,11 +102,13 @@ def why(ctx: click.Context, node_id: str, limit: int, explain: bool, checks: tup
 @click.argument("node_ids", metavar="ID...", nargs=-1, required=True)
 @click.option("--limit", default=1000, show_default=True, type=click.IntRange(min=1),
               help="At most this many witnesses per node.")
+@click.option("--plan", is_flag=True,
+              help="Add each must-retrain model's reproduction plan without the removed data.")
 @as_of_option
 @format_option("table", "json", "markdown")
 @click.pass_context
-def takedown(ctx: click.Context, node_ids: tuple[str, ...], limit: int, as_of: str | None,
-             fmt: str) -> None:
+def takedown(ctx: click.Context, node_ids: tuple[str, ...], limit: int, plan: bool,
+             as_of: str | None, fmt: str) -> None:
     """What must be retrained if the data ID... (datasets, shards, members) is removed.
 
     Every node downstream is classified: must retrain (every minimal witness of its
@@ -115,7 +117,7 @@ def takedown(ctx: click.Context, node_ids: tuple[str, ...], limit: int, as_of: s
     dependence passes through an opaque node, or a dataset used as a whole lost a member).
     """
     with open_graph(ctx) as graph:
-        result = graph.takedown(node_ids, as_of=as_of, limit=limit)
+        result = graph.takedown(node_ids, as_of=as_of, limit=limit, plan=plan)
     emit(fmt, result.to_dict(), lambda: render_takedown(result, markdown=fmt == "markdown"))
 
 

@@ -175,6 +175,16 @@ def render_takedown(result: Takedown, markdown: bool = False) -> str:
                 out.append(f"{bullet}{label}: still derivable from {witness(e['alternative'])}")
             else:
                 out.append(f"{bullet}{label}: {e['reason']}")
+    for model, plan in result.plans.items():
+        out.append(f"\n## retraining {code(model)} without the removed data" if markdown
+                   else f"retraining {model} without the removed data:")
+        for number, step in enumerate(plan["steps"], start=1):
+            inputs = ", ".join(code(i["id"]) + (f" [{i['takedown']}]" if "takedown" in i
+                                                else "") for i in step["inputs"])
+            line = f"  {number}. {code(step['id'])} ({step['type'] or 'untyped'}): {inputs}"
+            if step["excluded"]:
+                line += f"; without {', '.join(code(x) for x in step['excluded'])}"
+            out.append(line)
     return "\n".join(out)
 
 

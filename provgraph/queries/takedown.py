@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provgraph.errors import ConfigurationError, NotFoundError
+from provgraph.queries.reproduce import reproduce
 from provgraph.queries.why import WALKED, witness_basis
 from provgraph.store.base import Store, StoredNode, StoredRelation
 
@@ -39,17 +40,25 @@ class Takedown:
     must_retrain: list[dict[str, Any]] = field(default_factory=list)
     unaffected: list[dict[str, Any]] = field(default_factory=list)
     unknown: list[dict[str, Any]] = field(default_factory=list)
+    #: With ``plan=True``: for each entity that must be retrained, its reproduction plan with
+    #: the removed items excluded (see :func:`retrain_plan`).
+    plans: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (docs/queries.md)."""
-        return {"removed": self.removed, "must_retrain": self.must_retrain,
+        """The JSON form (docs/queries.md); ``plans`` only when asked for."""
+        data = {"removed": self.removed, "must_retrain": self.must_retrain,
                 "unaffected": self.unaffected, "unknown": self.unknown}
+        if self.plans:
+            data["plans"] = self.plans
+        return data
 
 
-def takedown(store: Store, ids: Iterable[str], *, as_of: int, limit: int = 1000) -> Takedown:
-    """Classify what depends on the removed ``ids`` (see the module docstring). Raises
-    NotFoundError for an unknown id, ConfigurationError for an activity or agent, ValueError
-    for no id at all."""
+def takedown(store: Store, ids: Iterable[str], *, as_of: int, limit: int = 1000,
+             plan: bool = False) -> Takedown:
+    """Classify what depends on the removed ``ids`` (see the module docstring); with
+    ``plan``, add each must-retrain entity's reproduction plan without the removed items.
+    Raises NotFoundError for an unknown id, ConfigurationError for an activity or agent,
+    ValueError for no id at all."""
     removed = sorted(set(ids))
     if not removed:
         raise ValueError("name at least one id to remove")
@@ -86,7 +95,37 @@ def takedown(store: Store, ids: Iterable[str], *, as_of: int, limit: int = 1000)
         starts = {s for s in sources if s in kinds and kinds[s][2] and s not in opaque}
         opaque.update((s, sources[s]) for s in starts)
     downstream -= cut
-    return _classify(store, removed, cut, coarse, opaque, downstream, as_of, limit)
+    answer = _classify(store, removed, cut, coarse, opaque, downstream, as_of, limit)
+    if plan:
+        retrain = {e["id"] for e in answer.must_retrain}
+        unsure = {e["id"] for e in answer.unknown}
+        kinds = store.kinds(retrain, as_of)
+        for node_id in sorted(retrain):
+            if kinds.get(node_id, ("",))[0] == "entity":
+                answer.plans[node_id] = retrain_plan(
+                    reproduce(store, node_id, as_of=as_of).to_dict(), cut, retrain, unsure)
+    return answer
+
+
+def retrain_plan(plan: dict[str, Any], cut: set[str], retrain: set[str],
+                 unsure: set[str]) -> dict[str, Any]:
+    """A reproduction plan (:func:`provgraph.queries.reproduce.reproduce`) for retraining
+    without the removed items: each step's removed inputs move to its ``excluded``; inputs
+    built from removed data are marked ``"takedown": "rebuild"`` (their own steps come
+    earlier in the plan), those of unknown status ``"unknown"``."""
+    for step in plan["steps"]:
+        kept, excluded = [], []
+        for item in step["inputs"]:
+            if item["id"] in cut:
+                excluded.append(item["id"])
+                continue
+            if item["id"] in retrain:
+                item["takedown"] = "rebuild"
+            elif item["id"] in unsure:
+                item["takedown"] = "unknown"
+            kept.append(item)
+        step["inputs"], step["excluded"] = kept, excluded
+    return plan
 
 
 def _first(pairs: set[tuple[str, str]]) -> dict[str, str]:

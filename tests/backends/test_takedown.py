@@ -101,8 +101,14 @@ def test_opaque_nodes_and_coarse_uses_are_unknown(graph: Graph) -> None:
     assert "not recorded per member" in {e["id"]: e["reason"]
                                          for e in coarse["unknown"]}["model:web"]
     # Removing the whole dataset removes its shards: the model must be retrained.
-    whole = graph.takedown(["ds:web"]).to_dict()
+    whole = graph.takedown(["ds:web"], plan=True).to_dict()
     assert _classes(whole) == {"run:train": "must_retrain", "model:web": "must_retrain"}
+    # The plan to retrain it runs the same step without the removed data.
+    assert list(whole["plans"]) == ["model:web"]
+    [step] = whole["plans"]["model:web"]["steps"]
+    assert step["id"] == "run:train" and step["excluded"] == ["ds:web"]
+    assert step["inputs"] == []
+    assert "plans" not in graph.takedown(["ds:web"]).to_dict()
 
 
 def test_bad_ids_are_refused_in_one_line(reference: Graph) -> None:
@@ -128,6 +134,10 @@ def test_the_cli_and_the_http_api(tmp_path: Any) -> None:
     result = runner.invoke(main, ["--uri", uri, "takedown", "s3", "--format", "markdown"])
     assert result.exit_code == 0 and result.output.startswith("# takedown of `s3`")
     assert "## must retrain (" in result.output and "path to `s3`:" in result.output
+    result = runner.invoke(main, ["--uri", uri, "takedown", "s3", "--plan"])
+    assert result.exit_code == 0
+    assert "retraining S1-int8 without the removed data:" in result.output
+    assert "q1 (Quantization): S1 [rebuild]" in result.output
     result = runner.invoke(main, ["--uri", uri, "takedown", "p1"])
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
 
