@@ -209,7 +209,7 @@ class Graph:
         >>> import provgraph
         >>> g = provgraph.connect("sqlite:///:memory:")
         >>> _ = g.ingest(provgraph.demo.reference_events())
-        >>> [m["id"] for m in g.takedown(["s3"]).must_retrain][:3]
+        >>> [m["id"] for m in g.takedown(["s3"]).must_retrain if m["type"] == "Model"]
         ['M1', 'S1', 'S1-int8']
         """
         return takedown(self.store, ids, as_of=to_us(as_of), limit=limit, plan=plan)

@@ -27,9 +27,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from provgraph.clock import NOW
-from provgraph.errors import ConfigurationError, NotFoundError
+from provgraph.errors import ConfigurationError
 from provgraph.formats.prov_write import chain_stamp
-from provgraph.queries.lineage import walk
+from provgraph.queries.lineage import entities, walk
 from provgraph.store.base import Store, StoredNode
 
 #: The name of the property that carries the chain stamp.
@@ -68,12 +68,7 @@ def cyclonedx_at(store: Store, root: str, at: int, stamp: str) -> str:
     except ImportError as e:
         raise ConfigurationError("CycloneDX export needs the cyclonedx extra: pip install"
                                  " 'provgraph[cyclonedx]'") from e
-    found = store.nodes([root], at)
-    if root not in found:
-        raise NotFoundError(f"no node {root!r} in {store.uri}")
-    if found[root].kind != "entity":
-        raise ConfigurationError(f"{root!r} is an {found[root].kind}: an ML-BOM describes a"
-                                 " model (an entity)")
+    entities(store, [root], at, "an ML-BOM describes a model (an entity)")
     lineage = walk(store, root, "down", depth=None, relations=None, include_agents=False,
                    as_of=at)
     nodes = store.nodes(lineage.ids | {root}, at)

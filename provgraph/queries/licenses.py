@@ -25,9 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from provgraph.errors import ConfigurationError, NotFoundError
 from provgraph.licenses import describe, table
-from provgraph.queries.lineage import walk
+from provgraph.queries.lineage import entities, walk
 from provgraph.store.base import Store, StoredNode
 
 Binding = tuple[str, str, str, tuple[str, ...]]
@@ -68,12 +67,7 @@ def licenses(store: Store, root: str, *, as_of: int,
     unknown id, ConfigurationError for one that is not an entity, InvalidEventError for a
     licence string that is neither SPDX nor in the table."""
     entries = known if known is not None else table()
-    found = store.nodes([root], as_of)
-    if root not in found:
-        raise NotFoundError(f"no node {root!r} in {store.uri}")
-    if found[root].kind != "entity":
-        raise ConfigurationError(f"{root!r} is an {found[root].kind}: licences bind"
-                                 " entities (models, datasets)")
+    entities(store, [root], as_of, "licences bind entities (models, datasets)")
     lineage = walk(store, root, "down", depth=None, relations=None, include_agents=False,
                    as_of=as_of)
     nodes = store.nodes(lineage.ids | {root}, as_of)

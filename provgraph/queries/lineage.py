@@ -257,3 +257,16 @@ def impact_summary(
             affected.setdefault(type_, []).extend(ids)
     ordered = {t: sorted(affected[t]) for t in IMPACT_SUMMARY_TYPES if t in affected}
     return ImpactSummary(root, dict(sorted(counts.items())), ordered)
+
+
+def entities(store: Store, ids: Iterable[str], as_of: int, purpose: str) -> dict[str, Any]:
+    """The stored versions of ``ids``, which must be entities: NotFoundError for an unknown
+    id, ConfigurationError (saying ``purpose``) for an activity or agent."""
+    wanted = list(dict.fromkeys(ids))
+    found = store.nodes(wanted, as_of)
+    for node_id in wanted:
+        if node_id not in found:
+            raise NotFoundError(f"no node {node_id!r} in {store.uri}")
+        if found[node_id].kind != "entity":
+            raise ConfigurationError(f"{node_id!r} is an {found[node_id].kind}: {purpose}")
+    return found

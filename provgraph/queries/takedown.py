@@ -19,14 +19,13 @@ The walks run in the store; the witness algebra runs here on their answers only.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from provgraph.errors import ConfigurationError, NotFoundError
+from provgraph.queries.lineage import entities
 from provgraph.queries.reproduce import reproduce
-from provgraph.queries.why import WALKED, witness_basis
+from provgraph.queries.why import WALKED, shortest_paths, witness_basis
 from provgraph.store.base import Store, StoredNode, StoredRelation
 
 MEMBER = "hadMember"
@@ -62,14 +61,8 @@ def takedown(store: Store, ids: Iterable[str], *, as_of: int, limit: int = 1000,
     removed = sorted(set(ids))
     if not removed:
         raise ValueError("name at least one id to remove")
-    found = store.nodes(removed, as_of)
-    for node_id in removed:
-        if node_id not in found:
-            raise NotFoundError(f"no node {node_id!r} in {store.uri}")
-        if found[node_id].kind != "entity":
-            raise ConfigurationError(f"{node_id!r} is an {found[node_id].kind}: a takedown"
-                                    " removes data (datasets, shards, members), which are"
-                                    " entities")
+    entities(store, removed, as_of,
+             "a takedown removes data (datasets, shards, members), which are entities")
     # Removing a collection removes its members.
     cut = set(removed)
     for node_id in removed:
@@ -194,20 +187,4 @@ def _paths(root: str, targets: list[str], edges: list[StoredRelation]) -> dict[s
     step: dict[str, list[str]] = {}
     for edge in edges:
         step.setdefault(edge.source, []).append(edge.target)
-    parent: dict[str, str | None] = {root: None}
-    queue = deque([root])
-    while queue:
-        here = queue.popleft()
-        for there in sorted(step.get(here, [])):
-            if there not in parent:
-                parent[there] = here
-                queue.append(there)
-    paths = {}
-    for target in targets:
-        path: list[str] = []
-        at: str | None = target if target in parent else None
-        while at is not None:
-            path.append(at)
-            at = parent[at]
-        paths[target] = list(reversed(path))
-    return paths
+    return shortest_paths(root, targets, step)

@@ -171,6 +171,13 @@ def _justify(root: str, witness: Witness, known: dict[str, Family],
     for edge in edges:
         if edge.source in fits and edge.target in fits:
             step.setdefault(edge.source, []).append(edge.target)
+    return shortest_paths(root, sorted(witness), step)
+
+
+def shortest_paths(root: str, targets: Iterable[str],
+                   step: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A shortest path from ``root`` to each of ``targets`` along ``step`` (node -> the
+    nodes one hop on), by breadth-first search in sorted order; ``[]`` for one not reached."""
     parent: dict[str, str | None] = {root: None}
     queue = deque([root])
     while queue:
@@ -180,13 +187,13 @@ def _justify(root: str, witness: Witness, known: dict[str, Family],
                 parent[there] = here
                 queue.append(there)
     paths = {}
-    for source in sorted(witness):
+    for target in targets:
         path: list[str] = []
-        at: str | None = source if source in parent else None
+        at: str | None = target if target in parent else None
         while at is not None:
             path.append(at)
             at = parent[at]
-        paths[source] = list(reversed(path))
+        paths[target] = list(reversed(path))
     return paths
 
 

@@ -16,7 +16,13 @@ import provgraph
 from provgraph.cli import main
 from provgraph.errors import ConfigurationError, NotFoundError
 from provgraph.graph import Graph
-from tests.backends.test_why_bruteforce import DEPENDENCY, EQUIVALENCE, brute_force, graphs
+from tests.backends.test_why_bruteforce import (
+    DEPENDENCY,
+    EQUIVALENCE,
+    brute_force,
+    graphs,
+    ingest_spec,
+)
 
 _counter = itertools.count()
 
@@ -190,23 +196,11 @@ def reference_takedown(spec: dict[str, Any], name: list[str],
 
 
 def check(graph: Graph, spec: dict[str, Any], picks: list[int]) -> None:
-    prefix = f"t{next(_counter)}:"
-    name = [f"{prefix}{i}" for i in range(len(spec["kinds"]))]
     entities = [i for i, k in enumerate(spec["kinds"]) if k == "entity"]
     if not entities:
         return
     removed = {entities[p % len(entities)] for p in picks}
-    relations = []
-    for a, b, chosen in spec["edges"]:
-        row: dict[str, Any] = {"relation": chosen.split("-")[0], "from": name[a], "to": name[b]}
-        if chosen == "used-members":
-            row["granularity"] = "members"
-        if chosen == "wasDerivedFrom-alt":
-            row["alternative"] = True
-        relations.append(row)
-    graph.ingest({"id": f"{prefix}e", "relations": relations, "nodes": [
-        {"id": name[i], "kind": k, "opaque": spec["opaque"][i]}
-        for i, k in enumerate(spec["kinds"])]})
+    name = ingest_spec(graph, spec, f"t{next(_counter)}:")
     got = graph.takedown([name[i] for i in removed]).to_dict()
     want = reference_takedown(spec, name, removed)
     assert {e["id"]: e["witnesses"] for e in got["must_retrain"]} == want["must_retrain"]

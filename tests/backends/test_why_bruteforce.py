@@ -101,8 +101,8 @@ def brute_force(spec: dict[str, Any], name: list[str]) -> list[list[str]]:
     return sorted((sorted(name[i] for i in w) for w in basis), key=lambda w: (len(w), w))
 
 
-def check(graph: Graph, spec: dict[str, Any]) -> None:
-    prefix = f"w{next(_counter)}:"
+def ingest_spec(graph: Graph, spec: dict[str, Any], prefix: str) -> list[str]:
+    """Store a generated graph under ids ``PREFIX0``, ``PREFIX1`` ...; returns the ids."""
     name = [f"{prefix}{i}" for i in range(len(spec["kinds"]))]
     relations = []
     for a, b, chosen in spec["edges"]:
@@ -115,6 +115,11 @@ def check(graph: Graph, spec: dict[str, Any]) -> None:
     graph.ingest({"id": f"{prefix}e", "relations": relations, "nodes": [
         {"id": name[i], "kind": k, "opaque": spec["opaque"][i]}
         for i, k in enumerate(spec["kinds"])]})
+    return name
+
+
+def check(graph: Graph, spec: dict[str, Any]) -> None:
+    name = ingest_spec(graph, spec, f"w{next(_counter)}:")
     result = graph.why(name[spec["root"]])
     assert not result.truncated
     assert result.witnesses == brute_force(spec, name)
