@@ -248,7 +248,7 @@ def static_to_native(event: JobEvent | DatasetEvent, known: set[str]) -> dict[st
         nodes.append(_dataset_node(dataset_id, dataset))
         relations += _symlinks(dataset_id, dataset, nodes, known)
         lineage = _column_lineage(dataset_id, dataset, inputs, nodes, known)
-        came_from = {r["to"] for r in lineage} or set(inputs.values())
+        came_from = ({r["to"] for r in lineage} or set(inputs.values())) - {dataset_id}
         copies = {r["to"]: r["copies"] for r in lineage}
         for source in sorted(came_from):
             relation: dict[str, Any] = {
