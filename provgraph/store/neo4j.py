@@ -211,13 +211,17 @@ class Neo4jStore:
         from its read."""
         if not changes:
             return WriteStats()
+        return self._append(lambda tx: self._write(tx, changes, recorded_at))
+
+    def _append(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        """Run a transaction that appends to the hash chain (a batch, a redaction), again
+        from the start while another writer takes its chain entry first."""
         for _ in range(_RACES):
             try:
                 # Writers of this process queue here rather than race for the chain entry
                 # in the database (a lost race costs a whole transaction).
                 with self._writing:
-                    return self._run(lambda tx: self._write(tx, changes, recorded_at),
-                                     write=True, raced=True)
+                    return self._run(work, write=True, raced=True)
             except ConstraintError:
                 continue
         raise ConflictError(f"Neo4j at {self.uri}: {_RACES} other writers committed first;"
