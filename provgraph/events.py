@@ -110,7 +110,12 @@ def parse_events(items: Iterable[Any]) -> list[Event]:
     events = [parse_event(item, position) for position, item in enumerate(items)]
     seen: dict[str, str] = {}
     for event in events:
-        digest = event.digest()
+        try:
+            digest = event.digest()
+        except UnicodeEncodeError as e:  # a lone surrogate, from JSON "\ud800" or YAML
+            raise InvalidEventError(
+                f"event {event.id!r}: text is not valid Unicode ({e.reason}: "
+                f"{e.object[e.start:e.end]!r})") from e
         if seen.get(event.id, digest) != digest:
             raise InvalidEventError(
                 f"event {event.id!r}: field id: used twice in one batch with different content"

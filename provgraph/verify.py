@@ -118,7 +118,7 @@ def verify(store: Store, head: str | None = None) -> VerifyReport:
     suspects = {m for m in set(expected) | set(found) if expected.get(m, 0) != found.get(m, 0)}
     if suspects:
         report.problems.extend(_name_rows(store, suspects, seq_of, rewritten))
-    report.problems.extend(store.log.derived_problems())
+    report.problems.extend(store.log.derived_problems(rows_intact=not report.problems))
     report.seconds = time.perf_counter() - started
     return report
 

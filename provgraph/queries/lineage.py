@@ -174,22 +174,24 @@ def walk(
             walked = _walk_history(store, root, direction, names, depth, as_of)
         elif not walked.root_known:
             raise NotFoundError(f"no node {root!r} in {store.uri}")
-        depths = _shortest_depths(root, walked.edges, direction)
-        nodes = sorted(
-            (
-                LineageNode(id=node_id, kind=kind, type=type_, depth=depths[node_id], opaque=opaque)
-                for node_id, (kind, type_, opaque) in walked.nodes.items()
-                if node_id != root
-            ),
-            key=attrgetter("depth", "id"),
-        )
+        depths = walked.depths
+        if depths is None:
+            depths = _shortest_depths(root, walked.edges, direction)
+        nodes = [
+            LineageNode(node_id, kind, type_, depths[node_id], opaque)
+            for node_id, (kind, type_, opaque) in walked.nodes.items()
+            if node_id != root
+        ]
+        if not walked.ordered:
+            nodes.sort(key=attrgetter("depth", "id"))
         # Where the walk stopped: opaque nodes reached, and an opaque root of an ancestry (its
         # own lineage is unknown). An impact walk never stops at one, so it lists none.
         opaque = sorted(
             n for n, (_, _, is_opaque) in walked.nodes.items()
             if is_opaque and (n != root or direction == "down")
         )
-        edges = sorted(walked.edges)  # by source, relation, target, key
+        # Edges by source, relation, target, key.
+        edges = walked.edges if walked.ordered else sorted(walked.edges)
         return Lineage(root=root, direction=direction, nodes=nodes, edges=edges,
                        opaque=opaque)
 

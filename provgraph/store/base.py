@@ -169,6 +169,10 @@ class CompactWalk:
     edges: list[LineageEdge] = field(default_factory=list)
     root_known: bool = True
     """Whether the root has a version at the walk's time (else the caller says not found)."""
+    depths: dict[str, int] | None = None
+    """Each reached node's shortest hop count, when the store computed them."""
+    ordered: bool = False
+    """Whether ``nodes`` are already by depth then id and ``edges`` sorted."""
 
 
 NodeKind = tuple[str, str | None, bool]
@@ -202,9 +206,11 @@ class ChainLog(Protocol):
         backend traverses), with its batch time and chain hash, streamed in any order."""
         ...
 
-    def derived_problems(self) -> list[str]:
+    def derived_problems(self, rows_intact: bool = True) -> list[str]:
         """Descriptions of stored state that does not follow from the rows (e.g. validity
-        intervals edited in place); empty when consistent."""
+        intervals edited in place); empty when consistent. When the rows themselves failed
+        their chain check (``rows_intact`` false), a derived structure that merely still
+        says what the chain does is rebuilt from the rows, not reported."""
         ...
 
     def rewrite_nodes(

@@ -95,7 +95,7 @@ class Neo4jChainLog:
                 values[0] = f"({r['src']})-[:{r['relation']}]->({r['dst']})"
             yield r["recorded_at"], relation_row_hash(*values)
 
-    def derived_problems(self) -> list[str]:
+    def derived_problems(self, rows_intact: bool = True) -> list[str]:
         """Stored state that does not follow from the rows: validity intervals
         (``superseded_at``) and the opaque intervals walks prune on."""
         problems = []

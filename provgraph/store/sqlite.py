@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from provgraph.chain import RowHash, event_row_hash
-from provgraph.clock import FOREVER
+from provgraph.clock import FOREVER, NOW
 from provgraph.errors import ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet, NodeRow, RelationRow
 from provgraph.store.base import (
@@ -36,6 +36,7 @@ from provgraph.store.sqlite_chain import (
     SQLiteChainLog,
     append_entry,
 )
+from provgraph.store.sqlite_index import REBUILD_ROWS, AdjacencyIndex, Head
 
 SCHEMA_VERSION = "1"
 
@@ -111,6 +112,11 @@ class SQLiteStore:
         self.uri = f"sqlite:///{self.path}"
         self.log = SQLiteChainLog(self)
         self._lock = threading.RLock()
+        self._index: AdjacencyIndex | None = None
+        self._index_saved: Head | None = None
+        self.index_path = (None if self.path == ":memory:"
+                           else Path(self.path).expanduser().with_name(
+                               Path(self.path).name + ".index"))
         try:
             if self.path != ":memory:":
                 Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +153,16 @@ class SQLiteStore:
                 self._db.execute("ROLLBACK")
                 raise
             else:
+                self._db.execute("COMMIT")
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every statement inside sees the same committed state."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            finally:
                 self._db.execute("COMMIT")
 
     def _read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
@@ -375,7 +391,11 @@ class SQLiteStore:
         self, root: str, direction: Direction, relations: frozenset[str], as_of: int,
         listed: frozenset[str],
     ) -> list[tuple[str | None, str | None, int, list[str]]] | None:
-        """The walk's recursive CTE, grouped by kind and type (see the Store protocol)."""
+        """What a walk reaches, grouped by kind and type (see the Store protocol): from the
+        adjacency index now, else the walk's recursive CTE."""
+        if as_of >= NOW:
+            with self._lock:
+                return self.adjacency().counts(root, direction, relations, listed)
         names = sorted(relations)
         relation_params = ",".join(f":rel{i}" for i in range(len(names))) or "NULL"
         params: dict[str, Any] = {f"rel{i}": name for i, name in enumerate(names)}
@@ -393,8 +413,105 @@ class SQLiteStore:
         self, root: str, direction: Direction, relations: frozenset[str],
         max_depth: int | None,
     ) -> CompactWalk | None:
-        """None: the embedded store answers every walk with :meth:`traverse`."""
-        return None
+        """The walk as things stand now, from the adjacency index (kept current by the
+        chain, see :mod:`provgraph.store.sqlite_index`)."""
+        with self._lock:
+            return self.adjacency().walk(root, direction, relations, max_depth)
+
+    # -- the adjacency index --------------------------------------------------------------
+
+    def adjacency(self) -> AdjacencyIndex:
+        """The adjacency index brought to the chain's head: loaded from beside the file or
+        built from the rows the first time, then updated from the chain entries since."""
+        try:
+            with self._lock, self._snapshot() as db:
+                head = self._head(db)
+                index = self._index
+                if index is None and self.index_path is not None:
+                    index = AdjacencyIndex.load(self.index_path)
+                    if index is not None:
+                        self._index_saved = index.head
+                if index is None or not self._on_chain(db, index.head, head):
+                    index = AdjacencyIndex.build(db, head)
+                elif index.head != head:
+                    index = self._catch_up(db, index, head)
+                self._index = index
+                return index
+        except sqlite3.Error as e:
+            raise ProvgraphError(f"SQLite store {self.path}: {e}") from e
+
+    @staticmethod
+    def _head(db: sqlite3.Connection) -> Head:
+        row = db.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
+        return (0, "") if row is None else (int(row[0]), str(row[1]))
+
+    @staticmethod
+    def _on_chain(db: sqlite3.Connection, head: Head, now: Head) -> bool:
+        """Whether ``head`` is an entry of this chain, at or before ``now``."""
+        if head == (0, "") or head == now:
+            return True
+        row = db.execute("SELECT hash FROM chain WHERE seq = ?", (head[0],)).fetchone()
+        return row is not None and row[0] == head[1] and head[0] <= now[0]
+
+    @staticmethod
+    def _catch_up(db: sqlite3.Connection, index: AdjacencyIndex, head: Head) -> AdjacencyIndex:
+        """``index`` with the rows the chain lists after its head applied; rebuilt instead
+        when they are more than :data:`REBUILD_ROWS`."""
+        nodes: set[str] = set()
+        keys: set[str] = set()
+        for (body,) in db.execute("SELECT body FROM chain WHERE seq > ? AND seq <= ?"
+                                  " ORDER BY seq", (index.head[0], head[0])):
+            for kind, key, _, _ in json.loads(body).get("rows", []):
+                if kind == "n":
+                    nodes.add(key)
+                elif kind == "r":
+                    keys.add(key)
+            if len(nodes) + len(keys) > REBUILD_ROWS:
+                return AdjacencyIndex.build(db, head)
+        index.apply(db, head, nodes, keys)
+        return index
+
+    def index_problems(self) -> list[str]:
+        """How the adjacency indexes (the one in memory and the one saved beside the file)
+        differ from a fresh build from the rows; an edited or wrong saved index is replaced
+        by the fresh one, so it is never used."""
+        problems: list[str] = []
+        with self._lock, self._snapshot() as db:
+            head = self._head(db)
+            fresh = AdjacencyIndex.build(db, head)
+            held: list[tuple[str, AdjacencyIndex]] = []
+            if self._index is not None and self._on_chain(db, self._index.head, head):
+                held.append(("in memory", self._catch_up(db, self._index, head)))
+            if self.index_path is not None and self.index_path.exists():
+                saved = AdjacencyIndex.load(self.index_path)
+                if saved is None:
+                    problems.append(f"adjacency index {self.index_path} was changed outside"
+                                    " provgraph (its seal does not match): rebuilt")
+                elif not self._on_chain(db, saved.head, head):
+                    problems.append(f"adjacency index {self.index_path} names chain entry"
+                                    f" {saved.head[0]}, which this store's chain does not"
+                                    " hold: rebuilt")
+                else:
+                    held.append((f"saved in {self.index_path}",
+                                 self._catch_up(db, saved, head)))
+        for where, index in held:
+            problems.extend(f"{p} ({where})" for p in index.differences(fresh))
+        self._index, self._index_saved = fresh, None
+        self.save_index()
+        return problems
+
+    def save_index(self) -> None:
+        """Save the adjacency index beside the file if it changed since it was loaded or
+        saved (so the next process loads it instead of building it)."""
+        with self._lock:
+            index = self._index
+            if index is None or self.index_path is None or index.head == self._index_saved:
+                return
+            try:
+                index.save(self.index_path)
+                self._index_saved = index.head
+            except OSError:
+                pass  # a cache: a read-only folder only means the next process builds it
 
     def traverse(
         self, root: str, direction: Direction, relations: frozenset[str],
@@ -423,6 +540,7 @@ class SQLiteStore:
         )
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Save the adjacency index if it changed, and close the database connection."""
         with self._lock:
+            self.save_index()
             self._db.close()

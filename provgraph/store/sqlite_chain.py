@@ -84,9 +84,10 @@ class SQLiteChainLog:
                     break
                 after = rows[-1][0]
 
-    def derived_problems(self) -> list[str]:
+    def derived_problems(self, rows_intact: bool = True) -> list[str]:
         """Stored state that does not follow from the rows: a ``superseded_at`` that is not
-        the next version's ``recorded_at`` (or, for the last version, not forever)."""
+        the next version's ``recorded_at`` (or, for the last version, not forever), and an
+        adjacency index (in memory or saved beside the file) that differs from the rows."""
         problems = []
         for table, column, what in (("node_versions", "id", "node"),
                                     ("relation_versions", "key", "relation")):
@@ -97,7 +98,8 @@ class SQLiteChainLog:
                 f" ORDER BY a.{column}, a.version LIMIT 1000", (FOREVER,)):
                 problems.append(f"{what} {key!r} version {version}: validity interval "
                                 "changed outside provgraph (superseded_at)")
-        return problems
+        index = self._store.index_problems()
+        return problems + (index if rows_intact else [])
 
     def rewrite_nodes(
         self, ids: Collection[str], rewrite: Callable[[StoredNode], tuple[str, str] | None],
