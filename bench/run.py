@@ -142,6 +142,13 @@ def measure(graph: provgraph.Graph, events: list[dict[str, Any]], shape: Shape,
     def sample(roots: Iterable[str], fn: Callable[[str], Any]) -> list[float]:
         return [timed(lambda r=root: fn(r))[0] for root in list(roots)[:count]]
 
+    if hasattr(graph.store, "adjacency"):  # the embedded store's index: build and size
+        graph.store._index = None  # type: ignore[attr-defined]
+        row["index_build_s"], index = timed(graph.store.adjacency)  # type: ignore[attr-defined]
+        row["index_mib"] = index.memory() / 2**20
+        path = graph.store.index_path  # type: ignore[attr-defined]
+        row["index_save_s"] = timed(lambda: index.save(path))[0]
+        row["index_load_s"] = timed(lambda: type(index).load(path))[0]
     graph.ancestry(shape.leaves[0])  # warm caches
     row["anc_leaf"] = percentiles(sample(shape.leaves, graph.ancestry))
     row["anc_deep"] = percentiles(sample(shape.deep, graph.ancestry))
@@ -151,6 +158,12 @@ def measure(graph: provgraph.Graph, events: list[dict[str, Any]], shape: Shape,
     impact_s, impact = timed(lambda: graph.impact(shape.popular_base))
     row["impact_popular_ms"] = impact_s * 1000
     row["impact_popular_size"] = len(impact.nodes)
+    def stream() -> None:
+        with open(os.devnull, "w") as sink:
+            for line in graph.impact(shape.popular_base).json_lines():
+                sink.write(line + "\n")
+
+    row["impact_stream_ms"] = timed(stream)[0] * 1000
     row["impact_summary_ms"] = timed(
         lambda: graph.impact(shape.popular_base, summary=True))[0] * 1000
     row["nx_impact_popular_ms"] = timed(
@@ -159,6 +172,8 @@ def measure(graph: provgraph.Graph, events: list[dict[str, Any]], shape: Shape,
     why_s, why = timed(lambda: graph.why(shape.leaves[0]))
     row["why_ms"] = why_s * 1000
     row["why_sources"] = len(why.witnesses[0]) if why.witnesses else 0
+    if hasattr(graph.store, "adjacency"):
+        row["verify_s"] = timed(graph.verify)[0]
     if driver is not None:
         row["per_hop_deep"] = percentiles(sample(shape.deep, lambda r: per_hop(driver, r)))
         row.update(plain_cypher(driver, events, shape, count))
@@ -277,11 +292,13 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
         "nodes", "relations", "store", "ingest rel/s", "ancestry leaf p50/p95 ms",
         "ancestry deep p50/p95 ms (median nodes)", "networkx deep p50 ms", "÷ networkx",
         "per-hop driver deep p50 ms", "per-hop ÷ provgraph",
-        "impact popular base ms (nodes)", "impact summary ms", "networkx ms",
+        "impact popular base ms (nodes)", "impact streamed as NDJSON ms",
+        "impact summary ms", "networkx ms",
         "impact shard p50/p95 ms", "why() ms",
         "PROV-JSON export rec/s (records, peak MiB)", "prov library ÷ provgraph",
         "plain Cypher: import rel/s, ancestry leaf / deep p50 ms, impact popular ms",
         "provgraph ÷ plain: ancestry leaf / deep, impact; plain import ÷ provgraph",
+        "adjacency index: build s, MiB, save / load s", "verify s",
     ]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for _, shape, store, r in results:
@@ -294,6 +311,7 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
             ms(nxd[0]), f"{deep[0] / max(nxd[0], 1e-6):.1f}",
             ms(hop[0]) if hop else "—", f"{hop[0] / deep[0]:.1f}" if hop else "—",
             f"{ms(r['impact_popular_ms'])} ({r['impact_popular_size']:,})",
+            ms(r["impact_stream_ms"]) if "impact_stream_ms" in r else "—",
             ms(r["impact_summary_ms"]) if "impact_summary_ms" in r else "—",
             ms(r["nx_impact_popular_ms"]),
             f"{ms(r['impact_shard'][0])} / {ms(r['impact_shard'][1])}", ms(r["why_ms"]),
@@ -308,6 +326,12 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
                 f" {r['impact_popular_ms'] / r['plain_impact_ms']:.1f};"
                 f" {r['plain_ingest_rel_s'] / r['ingest_rel_s']:.1f}",
             ]
+        else:
+            cells += ["—", "—"]
+        if "index_build_s" in r:
+            cells += [f"{r['index_build_s']:.2f}, {r['index_mib']:.0f},"
+                      f" {r['index_save_s']:.2f} / {r['index_load_s']:.2f}",
+                      f"{r['verify_s']:.1f}"]
         else:
             cells += ["—", "—"]
         lines.append("| " + " | ".join(cells) + " |")

@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -89,11 +90,16 @@ class Lineage:
         each node and ``{"edge": {...}}`` for each edge (as in :meth:`to_dict`), last
         ``{"opaque": [...]}`` with impact's ``"summary"``."""
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        text = encode_basestring  # the same as dumps for one string, without the dispatch
         yield dumps({"root": self.root})
-        for node in self.nodes:
-            yield dumps({"node": node.to_dict()})
+        for n in self.nodes:
+            yield (f'{{"node":{{"id":{text(n.id)},'
+                   f'"kind":{"null" if n.kind is None else text(n.kind)},'
+                   f'"type":{"null" if n.type is None else text(n.type)},'
+                   f'"depth":{n.depth},"opaque":{"true" if n.opaque else "false"}}}}}')
         for e in self.edges:
-            yield dumps({"edge": {"relation": e.relation, "from": e.source, "to": e.target}})
+            yield (f'{{"edge":{{"relation":{text(e.relation)},"from":{text(e.source)},'
+                   f'"to":{text(e.target)}}}}}')
         last: dict[str, Any] = {"opaque": self.opaque}
         if self.direction == "up":
             last["summary"] = self.summary()

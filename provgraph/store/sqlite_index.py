@@ -27,6 +27,7 @@ import io
 import json
 import os
 import sqlite3
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -391,8 +392,42 @@ class AdjacencyIndex:
                  for e in self._edges(np.arange(len(self.src), dtype=np.int32))}
         return nodes, edges
 
+    def _same(self, other: AdjacencyIndex) -> bool:
+        """Whether ``other`` holds the same nodes and edges, compared in arrays."""
+        to_mine = np.fromiter((self.ids.get(n, -1) for n in other.names), np.int64,
+                              len(other.names))
+        if np.any(to_mine < 0) and np.any(other.kind[to_mine < 0] >= 0):
+            return False
+        mine_live, theirs_live = self.kind >= 0, other.kind >= 0
+        if int(mine_live.sum()) != int(theirs_live.sum()):
+            return False
+        def recode(theirs: _Codes, mine: _Codes) -> Int:
+            return np.array([mine.codes.get(v, -2) for v in theirs.values] + [-1], np.int32)
+        types, roles = recode(other.types, self.types), recode(other.roles, self.roles)
+        relations = recode(other.relations, self.relations)
+        live = np.flatnonzero(theirs_live)
+        at = to_mine[live]
+        if not (np.array_equal(self.kind[at], other.kind[live])
+                and np.array_equal(self.type[at], types[other.type[live]])
+                and np.array_equal(self.opaque[at], other.opaque[live])):
+            return False
+        if len(self.src) != len(other.src) or self.odd_keys_named() != other.odd_keys_named():
+            return False
+        theirs_edges = np.stack([to_mine[other.src], to_mine[other.dst],
+                                 relations[other.rel], roles[other.role]])
+        mine_edges = np.stack([self.src, self.dst, self.rel, self.role]).astype(np.int64)
+        return bool(np.array_equal(
+            mine_edges[:, np.lexsort(mine_edges[::-1])],
+            theirs_edges[:, np.lexsort(theirs_edges[::-1])]))
+
+    def odd_keys_named(self) -> set[str]:
+        """The keys kept beside the edges (those relation_key does not give)."""
+        return set(self.odd_keys.values())
+
     def differences(self, other: AdjacencyIndex) -> list[str]:
         """How ``other`` (built from the rows) differs from this index, as sentences."""
+        if self._same(other):
+            return []
         mine, theirs = self.content(), other.content()
         problems = []
         for name in sorted(set(mine[0]) ^ set(theirs[0]))[:5]:
@@ -465,7 +500,10 @@ class AdjacencyIndex:
         return index
 
     def memory(self) -> int:
-        """Bytes held by the arrays (the names and their dictionary not counted)."""
+        """Bytes the index holds: its arrays, and its node ids with their dictionary."""
         arrays: Sequence[Any] = [getattr(self, name) for name in _ARRAYS] + [
             self.fwd_ptr, self.fwd, self.rev_ptr, self.rev]
-        return sum(a.nbytes for a in arrays)
+        names = sys.getsizeof(self.names) + sum(map(sys.getsizeof, self.names))
+        # The dictionary's table, and its values (integers above 256 are objects).
+        ids = sys.getsizeof(self.ids) + 28 * max(len(self.ids) - 257, 0)
+        return int(sum(a.nbytes for a in arrays)) + names + ids
