@@ -27,6 +27,7 @@ from provgraph.formats.openlineage import ingest_run_events
 from provgraph.formats.prov_merge import prov_import_events
 from provgraph.formats.prov_write import export_prov
 from provgraph.ingest import IngestResult, ingest
+from provgraph.queries import explore
 from provgraph.queries.audit import Audit, audit
 from provgraph.queries.dependents import dependents
 from provgraph.queries.describe import describe
@@ -240,6 +241,25 @@ class Graph:
         """One node as ``provgraph show`` prints it: its version at ``as_of``, its relations
         then and its version history. Raises NotFoundError if ``id`` is not known then."""
         return describe(self.store, id, to_us(as_of))
+
+    def search(self, text: str, as_of: AsOf = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Nodes whose id starts with ``text`` or whose type is ``text`` (any case), in id
+        order: ``{"id", "kind", "type", "opaque"}`` each (the explorer's search box)."""
+        return explore.search(self.store, text, to_us(as_of), limit)
+
+    def neighbourhood(self, id: str, direction: Literal["down", "up", "both"] = "down",
+                      depth: int = 1, limit: int = 50, offset: int = 0,
+                      as_of: AsOf = None) -> dict[str, Any]:
+        """The explorer's view of ``id``: its lineage within ``depth`` hops, each node
+        showing at most ``limit`` neighbours (``more`` counts the rest); see
+        :func:`provgraph.queries.explore.neighbourhood`."""
+        return explore.neighbourhood(self.store, id, direction=direction, depth=depth,
+                                     limit=limit, offset=offset, as_of=to_us(as_of))
+
+    def timeline(self, limit: int = 500) -> list[dict[str, Any]]:
+        """When the chain's batches were recorded (about ``limit`` of them, first and last
+        included): the times an ``as_of`` view can show."""
+        return explore.timeline(self.store, limit)
 
     def where(self, id: str, attribute: str, as_of: AsOf = None) -> Where:
         """Where-provenance: follow ``attribute`` of ``id`` back along recorded copies to

@@ -10,7 +10,9 @@ at ``/openapi.json``; interactive docs at ``/docs``.
 from __future__ import annotations
 
 import hmac
+import io
 import json
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
@@ -22,6 +24,7 @@ from fastapi.responses import (
     StreamingResponse,
 )
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 
 from provgraph import __version__
 from provgraph.errors import (
@@ -32,6 +35,8 @@ from provgraph.errors import (
     ProvgraphError,
     StoreUnavailableError,
 )
+from provgraph.clock import to_us
+from provgraph.formats.prov_write import export_document
 from provgraph.graph import Graph
 from provgraph.queries.lineage import Lineage
 
@@ -120,6 +125,10 @@ async def _reply(send: Any, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
+EXPLORER = Path(__file__).parent / "explorer"
+"""The explorer page, its script and the JavaScript it vendors (served from /explorer/)."""
+
+
 def create_app(graph: Graph, token: str | None = None,
                read_token: str | None = None) -> FastAPI:
     """The FastAPI application serving ``graph``. ``token`` (if set) is needed for every
@@ -164,6 +173,15 @@ def create_app(graph: Graph, token: str | None = None,
         headers = {"Retry-After": "1"} if status in (409, 503) else None
         return JSONResponse(status_code=status, content={"detail": str(error)},
                             headers=headers)
+
+    @app.get("/", include_in_schema=False)
+    def explorer() -> HTMLResponse:
+        """The lineage explorer page (its data comes from the read endpoints, with the
+        token the page is given)."""
+        return HTMLResponse((EXPLORER / "index.html").read_text(encoding="utf-8"),
+                            headers={"Cache-Control": "no-cache"})
+
+    app.mount("/explorer", StaticFiles(directory=EXPLORER), name="explorer")
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -255,6 +273,47 @@ def create_app(graph: Graph, token: str | None = None,
         if format != "json":
             raise HTTPException(400, detail="format must be json, markdown or html")
         return report.to_dict()
+
+    @app.get("/api/v1/search", dependencies=guarded)
+    def search(q: str, as_of: str | None = None,
+               limit: Annotated[int, Query(ge=1, le=500)] = 20) -> list[dict[str, Any]]:
+        """Nodes whose id starts with ``q`` or whose type is ``q`` (any case)."""
+        return graph.search(q, as_of=as_of, limit=limit)
+
+    @app.get("/api/v1/neighbourhood", dependencies=guarded)
+    def neighbourhood(id: str, direction: Literal["down", "up", "both"] = "down",
+                      depth: Annotated[int, Query(ge=0, le=10)] = 1,
+                      limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                      offset: Annotated[int, Query(ge=0)] = 0,
+                      as_of: str | None = None) -> dict[str, Any]:
+        """``id``'s lineage within ``depth`` hops (``down``: ancestry, ``up``: impact),
+        at most ``limit`` neighbours a node; ``more`` counts the rest (the explorer)."""
+        return graph.neighbourhood(id, direction=direction, depth=depth, limit=limit,
+                                   offset=offset, as_of=as_of)
+
+    @app.get("/api/v1/node", dependencies=guarded)
+    def node(id: str, as_of: str | None = None,
+             limit: Annotated[int, Query(ge=1)] = 200) -> dict[str, Any]:
+        """One node: attributes, version history, and its relations with their roles (the
+        first ``limit``; ``relations_total`` counts them all)."""
+        found = graph.describe(id, as_of=as_of)
+        found["relations_total"] = len(found["relations"])
+        found["relations"] = found["relations"][:limit]
+        return found
+
+    @app.get("/api/v1/timeline", dependencies=guarded)
+    def timeline(limit: Annotated[int, Query(ge=2, le=5000)] = 500) -> list[dict[str, Any]]:
+        """When the chain's batches were recorded: the times an ``as_of`` can name."""
+        return graph.timeline(limit)
+
+    @app.post("/api/v1/export", dependencies=guarded)
+    def export_shown(ids: Annotated[list[str], Body(embed=True, max_length=100_000)],
+                     as_of: Annotated[str | None, Body(embed=True)] = None) -> Response:
+        """PROV-JSON of exactly the nodes ``ids`` and the relations between them (what the
+        explorer shows); a read token may ask."""
+        buffer = io.StringIO()
+        export_document(graph.store, ids, to_us(as_of), buffer)
+        return Response(buffer.getvalue(), media_type="application/json")
 
     @app.get("/api/v1/export", dependencies=guarded)
     def export(root: str | None = None, as_of: str | None = None,

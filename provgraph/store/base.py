@@ -201,6 +201,11 @@ class ChainLog(Protocol):
         """The head of the hash chain at ``as_of``: its last entry recorded by then."""
         ...
 
+    def times(self, limit: int) -> list[tuple[int, int]]:
+        """``(seq, recorded_at)`` of at most about ``limit`` entries spread evenly over the
+        chain, the first and the last always among them."""
+        ...
+
     def scan(self) -> Iterator[tuple[int | None, RowHash]]:
         """Every stored row (events, node and relation versions, and anything else a
         backend traverses), with its batch time and chain hash, streamed in any order."""
@@ -265,6 +270,13 @@ class Store(Protocol):
 
     def ids(self, as_of: int) -> Iterator[str]:
         """The id of every node valid at ``as_of``, sorted (for a full export)."""
+        ...
+
+    def search(self, prefix: str, type_: str, as_of: int,
+               limit: int) -> list[tuple[str, NodeKind]]:
+        """Nodes valid at ``as_of`` whose id starts with ``prefix`` or whose type is
+        ``type_`` (lower case; compared case-insensitively), in id order, at most ``limit``:
+        ``(id, (kind, type, opaque))``."""
         ...
 
     def traverse(

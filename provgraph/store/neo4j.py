@@ -363,6 +363,13 @@ class Neo4jStore:
         return paged(lambda after: [r["id"] for r in self._query(
             "node_ids", as_of=as_of, after=after, limit=1000)], 1000)
 
+    def search(self, prefix: str, type_: str, as_of: int,
+               limit: int) -> list[tuple[str, NodeKind]]:
+        """Nodes by id prefix or type (``search_nodes.cypher``), see the Store protocol."""
+        records = self._query("search_nodes", prefix=prefix, type=type_, as_of=as_of,
+                              limit=limit)
+        return [(r["id"], (r["kind"], r["type"], bool(r["opaque"]))) for r in records]
+
     def reach_counts(
         self, root: str, direction: Direction, relations: frozenset[str], as_of: int,
         listed: frozenset[str],

@@ -19,7 +19,7 @@ from provgraph.chain import (
     node_row_hash,
     relation_row_hash,
 )
-from provgraph.clock import FOREVER
+from provgraph.clock import FOREVER, NOW
 from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS
 from provgraph.store.base import StoredNode
 from provgraph.store.bookkeeping import next_entry, rewrite_version
@@ -81,6 +81,15 @@ class Neo4jChainLog:
         """The head of the hash chain at ``as_of``: its last entry recorded by then."""
         records = self._store._query("chain_at", as_of=as_of)
         return ChainHead(*records[0].values()) if records else None
+
+    def times(self, limit: int) -> list[tuple[int, int]]:
+        """When entries were recorded, about ``limit`` of them spread over the chain."""
+        head = self.chain_at(NOW)
+        if head is None:
+            return []
+        step = max(1, -(-head.seq // max(limit, 1)))
+        return [(int(r["seq"]), int(r["recorded_at"]))
+                for r in self._store._query("chain_times", step=step, last=head.seq)]
 
     def scan(self) -> Iterator[tuple[int | None, RowHash]]:
         """Every stored row with its batch time and chain hash, streamed (for verify).

@@ -69,6 +69,14 @@ class SQLiteChainLog:
                           " WHERE recorded_at <= ? ORDER BY recorded_at DESC LIMIT 1", (as_of,))
         return ChainHead(*rows[0]) if rows else None
 
+    def times(self, limit: int) -> list[tuple[int, int]]:
+        """When entries were recorded, about ``limit`` of them spread over the chain."""
+        last = self._store._read("SELECT MAX(seq) FROM chain")[0][0] or 0
+        step = max(1, -(-last // max(limit, 1)))
+        rows = self._store._read("SELECT seq, recorded_at FROM chain WHERE (seq - 1) % ? = 0"
+                                 " OR seq = ? ORDER BY seq", (step, last))
+        return [(int(seq), int(at)) for seq, at in rows]
+
     def scan(self) -> Iterator[tuple[int | None, RowHash]]:
         """Every stored row with its batch time and chain hash, page by page (for verify)."""
         for table in ("events", "node_versions", "relation_versions"):
