@@ -27,6 +27,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 
 from provgraph import __version__
+from provgraph.clock import to_us
 from provgraph.errors import (
     ConfigurationError,
     ConflictError,
@@ -35,7 +36,6 @@ from provgraph.errors import (
     ProvgraphError,
     StoreUnavailableError,
 )
-from provgraph.clock import to_us
 from provgraph.formats.prov_write import export_document
 from provgraph.graph import Graph
 from provgraph.queries.lineage import Lineage
@@ -328,6 +328,18 @@ def create_app(graph: Graph, token: str | None = None,
         return Response(graph.export_prov(root, as_of=as_of), media_type="application/json")
 
     return app
+
+
+def answers(host: str, port: int) -> bool:
+    """Whether a provgraph server answers ``/health`` at ``host:port``."""
+    import urllib.request
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    try:
+        with urllib.request.urlopen(f"http://{shown}:{port}/health", timeout=2) as reply:
+            return bool(json.loads(reply.read()).get("status") == "ok")
+    except (OSError, ValueError):
+        return False
 
 
 def serve(graph: Graph, host: str, port: int, token: str | None,

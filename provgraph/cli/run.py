@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
+import threading
+import time
+import webbrowser
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
 
 import click
 
 from provgraph.cli.group import main, open_graph
 from provgraph.cli.render import render_lineage
 from provgraph.demo import demo_events
-from provgraph.errors import ProvgraphError
 from provgraph.neo4j_local import LocalNeo4j
 
 
@@ -46,31 +50,93 @@ def demo(ctx: click.Context) -> None:
         click.echo("")
         click.echo("Try: provgraph reproduce S1-int8   provgraph diff model:acme-7b-code"
                    " model:acme-7b-med   provgraph show M1")
+        click.echo("Browse it: provgraph ui S1-int8   (or provgraph serve, then open"
+                   " http://127.0.0.1:8000/)")
+
+
+_host = click.option("--host", default="127.0.0.1", show_default=True,
+                     help="Interface to bind (loopback unless told otherwise).")
+_http_port = click.option("--port", default=8000, show_default=True,
+                          type=click.IntRange(1, 65535))
+_token = click.option("--token", envvar="PROVGRAPH_TOKEN", metavar="T",
+                      help="Bearer token every request must carry (default $PROVGRAPH_TOKEN).")
+_read_token = click.option("--read-token", envvar="PROVGRAPH_READ_TOKEN", metavar="T",
+                           help="An optional second token that may only read (queries,"
+                                " export, the explorer).")
+
+
+def _explorer_url(host: str, port: int, node: str | None = None,
+                  token: str | None = None) -> str:
+    """The explorer page's address; a token goes in the fragment, which browsers never send
+    to the server."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    query = f"?{urlencode({'id': node})}" if node else ""
+    return f"http://{shown}:{port}/{query}" + (f"#token={quote(token)}" if token else "")
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to bind (loopback unless told otherwise).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--token", envvar="PROVGRAPH_TOKEN", metavar="T",
-              help="Bearer token every request must carry (default $PROVGRAPH_TOKEN).")
-@click.option("--read-token", envvar="PROVGRAPH_READ_TOKEN", metavar="T",
-              help="An optional second token that may only read (queries, export).")
+@_host
+@_http_port
+@_token
+@_read_token
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, token: str | None,
           read_token: str | None) -> None:
-    """Serve the HTTP API: OpenLineage-compatible POST /api/v1/lineage, native ingest and
-    the queries (OpenAPI schema at /openapi.json)."""
-    try:
-        from provgraph.server import serve as run
-    except ImportError as e:
-        raise ProvgraphError(
-            "the server needs its extra: pip install 'provgraph[server]'") from e
+    """Serve the HTTP API and the lineage explorer: OpenLineage-compatible POST
+    /api/v1/lineage, native ingest, the queries (OpenAPI schema at /openapi.json) and, at
+    /, a page to browse the graph."""
+    from provgraph.server import serve as run
+
     if not token:
         click.echo("warning: no --token given; anyone who can reach the port can write",
                    err=True)
+    click.echo(f"Lineage explorer: {_explorer_url(host, port)}"
+               + ("  (it asks for a token)" if token or read_token else ""))
     with open_graph(ctx) as graph:
         run(graph, host, port, token, read_token)
+
+
+@main.command()
+@click.argument("node", required=False)
+@_host
+@_http_port
+@_token
+@_read_token
+@click.option("--no-browser", is_flag=True, help="Print the address instead of opening it.")
+@click.pass_context
+def ui(ctx: click.Context, node: str | None, host: str, port: int, token: str | None,
+       read_token: str | None, no_browser: bool) -> None:
+    """Open the lineage explorer (on NODE, if given) in a browser: on the server already
+    answering at --host/--port, else on one started here until Ctrl-C. The read token (or
+    the token) is handed to the page in the address's fragment."""
+    from provgraph.server import answers, create_app
+
+    url = _explorer_url(host, port, node, read_token or token)
+    if answers(host, port):
+        click.echo(f"provgraph serve already answers at {host}:{port}: {url}")
+        if not no_browser:
+            webbrowser.open(url)
+        return
+    import uvicorn
+
+    with open_graph(ctx) as graph:
+        server = uvicorn.Server(uvicorn.Config(create_app(graph, token, read_token),
+                                               host=host, port=port, log_level="warning"))
+        opener = threading.Thread(target=_open_when_up, daemon=True,
+                                  args=(server, url, no_browser))
+        opener.start()
+        server.run()
+
+
+def _open_when_up(server: Any, url: str, no_browser: bool) -> None:
+    """Wait for ``server`` to listen, then print ``url`` and open it."""
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if server.started:
+        click.echo(f"Lineage explorer: {url}  (Ctrl-C stops it)")
+        if not no_browser:
+            webbrowser.open(url)
 
 
 @main.group()

@@ -263,3 +263,43 @@ def test_explorer_in_headless_chromium(served: str, browser: Any, tmp_path: Path
 
     shot = tmp_path / "explorer.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+
+
+# -- provgraph ui -------------------------------------------------------------------------
+
+def test_ui_points_at_a_server_that_already_answers(served: str) -> None:
+    from click.testing import CliRunner
+
+    from provgraph.cli import main
+
+    port = served.rsplit(":", 1)[1]
+    result = CliRunner().invoke(main, ["ui", "S1", "--port", port, "--no-browser",
+                                       "--read-token", "r"])
+    assert result.exit_code == 0, result.output
+    assert f"http://127.0.0.1:{port}/?id=S1#token=r" in result.output
+
+
+def test_ui_starts_a_server_when_none_answers(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import urllib.request
+
+    uri = f"sqlite:///{tmp_path / 'ui.sqlite'}"
+    port = _free_port()
+    subprocess.run([sys.executable, "-m", "provgraph", "--uri", uri, "demo"], check=True,
+                   capture_output=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "provgraph", "--uri", uri, "ui", "S1-int8", "--port",
+         str(port), "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert f"http://127.0.0.1:{port}/?id=S1-int8" in line, line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as page:
+            assert "lineage explorer" in page.read().decode()
+        with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/api/v1/neighbourhood?id=S1-int8") as answer:
+            assert "S1" in {n["id"] for n in __import__("json").load(answer)["nodes"]}
+    finally:
+        process.terminate()
+        process.wait(10)
