@@ -33,6 +33,7 @@ import networkx as nx
 import prov
 
 sys.path.insert(0, str(Path(__file__).parent))
+from explorer import first_paint  # noqa: E402
 from generate import Shape, generate  # noqa: E402
 
 import provgraph  # noqa: E402
@@ -168,6 +169,9 @@ def measure(graph: provgraph.Graph, events: list[dict[str, Any]], shape: Shape,
         lambda: graph.impact(shape.popular_base, summary=True))[0] * 1000
     row["nx_impact_popular_ms"] = timed(
         lambda: nx.ancestors(reference, shape.popular_base))[0] * 1000
+    paint = first_paint(graph, shape.popular_base, "up")
+    if paint is not None:
+        row["explorer"] = paint
     row["impact_shard"] = percentiles(sample(shape.shards[:20], graph.impact))
     why_s, why = timed(lambda: graph.why(shape.leaves[0]))
     row["why_ms"] = why_s * 1000
@@ -299,6 +303,7 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
         "plain Cypher: import rel/s, ancestry leaf / deep p50 ms, impact popular ms",
         "provgraph ÷ plain: ancestry leaf / deep, impact; plain import ÷ provgraph",
         "adjacency index: build s, MiB, save / load s", "verify s",
+        "explorer first paint, popular base one hop up ms (API ms, rows)",
     ]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for _, shape, store, r in results:
@@ -334,6 +339,9 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
                       f"{r['verify_s']:.1f}"]
         else:
             cells += ["—", "—"]
+        paint = r.get("explorer")
+        cells.append(f"{ms(paint['paint_ms'])} ({ms(paint['api_ms'])}, {paint['rows']:.0f})"
+                     if paint else "—")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
