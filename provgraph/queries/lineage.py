@@ -15,33 +15,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 from provgraph.clock import NOW
 from provgraph.errors import ConfigurationError, NotFoundError
 from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS, RelationName
-from provgraph.store.base import CompactWalk, Direction, LineageEdge, Store
+from provgraph.store.base import CompactWalk, Direction, LineageEdge, LineageNode, Store
 
 #: Entity types an impact summary counts, in the order it lists them.
 IMPACT_SUMMARY_TYPES = ("Model", "Adapter", "Checkpoint", "Index", "Deployment", "System")
-
-
-class LineageNode(NamedTuple):
-    """A node of a lineage answer, with its shortest hop count from the root (a named tuple:
-    answers hold hundreds of thousands)."""
-
-    id: str
-    kind: str | None
-    type: str | None
-    depth: int
-    opaque: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        """The contract's JSON form."""
-        return {
-            "id": self.id, "kind": self.kind, "type": self.type,
-            "depth": self.depth, "opaque": self.opaque,
-        }
 
 
 @dataclass
@@ -180,22 +162,21 @@ def walk(
             walked = _walk_history(store, root, direction, names, depth, as_of)
         elif not walked.root_known:
             raise NotFoundError(f"no node {root!r} in {store.uri}")
-        depths = walked.depths
-        if depths is None:
+        if walked.answer is not None and walked.opaque is not None:
+            nodes, opaque = walked.answer, walked.opaque
+        else:
             depths = _shortest_depths(root, walked.edges, direction)
-        nodes = [
-            LineageNode(node_id, kind, type_, depths[node_id], opaque)
-            for node_id, (kind, type_, opaque) in walked.nodes.items()
-            if node_id != root
-        ]
-        if not walked.ordered:
-            nodes.sort(key=attrgetter("depth", "id"))
-        # Where the walk stopped: opaque nodes reached, and an opaque root of an ancestry (its
-        # own lineage is unknown). An impact walk never stops at one, so it lists none.
-        opaque = sorted(
-            n for n, (_, _, is_opaque) in walked.nodes.items()
-            if is_opaque and (n != root or direction == "down")
-        )
+            nodes = sorted(
+                (LineageNode(node_id, kind, type_, depths[node_id], is_opaque)
+                 for node_id, (kind, type_, is_opaque) in walked.nodes.items()
+                 if node_id != root),
+                key=attrgetter("depth", "id"))
+            # Where the walk stopped: opaque nodes reached, and an opaque root of an ancestry
+            # (its own lineage is unknown). An impact walk never stops at one: it lists none.
+            opaque = sorted(
+                n for n, (_, _, is_opaque) in walked.nodes.items()
+                if is_opaque and (n != root or direction == "down")
+            )
         # Edges by source, relation, target, key.
         edges = walked.edges if walked.ordered else sorted(walked.edges)
         return Lineage(root=root, direction=direction, nodes=nodes, edges=edges,

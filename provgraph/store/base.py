@@ -159,6 +159,24 @@ class LineageEdge(NamedTuple):
     role: str | None
 
 
+class LineageNode(NamedTuple):
+    """A node of a lineage answer, with its shortest hop count from the root (a named tuple:
+    answers hold hundreds of thousands)."""
+
+    id: str
+    kind: str | None
+    type: str | None
+    depth: int
+    opaque: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's JSON form."""
+        return {
+            "id": self.id, "kind": self.kind, "type": self.type,
+            "depth": self.depth, "opaque": self.opaque,
+        }
+
+
 @dataclass
 class CompactWalk:
     """A walk answered whole by the store: each node reached (the root included) with its
@@ -169,10 +187,14 @@ class CompactWalk:
     edges: list[LineageEdge] = field(default_factory=list)
     root_known: bool = True
     """Whether the root has a version at the walk's time (else the caller says not found)."""
-    depths: dict[str, int] | None = None
-    """Each reached node's shortest hop count, when the store computed them."""
+    answer: list[LineageNode] | None = None
+    """The nodes reached but the root, with depths, by depth then id, when the store built
+    them itself (``nodes`` is then left empty)."""
+    opaque: list[str] | None = None
+    """With ``answer``: the opaque nodes reached, sorted (the root too if the walk is an
+    ancestry)."""
     ordered: bool = False
-    """Whether ``nodes`` are already by depth then id and ``edges`` sorted."""
+    """Whether ``edges`` are already sorted."""
 
 
 NodeKind = tuple[str, str | None, bool]

@@ -30,6 +30,8 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,7 @@ import numpy.typing as npt
 
 from provgraph.clock import FOREVER
 from provgraph.model import relation_key
-from provgraph.store.base import CompactWalk, Direction, LineageEdge
+from provgraph.store.base import CompactWalk, Direction, LineageEdge, LineageNode
 
 FORMAT = 1
 """Version of the saved index's layout; another version is rebuilt, never read."""
@@ -301,8 +303,8 @@ class AdjacencyIndex:
 
     def walk(self, root: str, direction: Direction, relations: frozenset[str],
              max_depth: int | None) -> CompactWalk:
-        """The walk as a :class:`CompactWalk` in answer order: nodes by depth then id, edges
-        by source, relation, target and key, with every reached node's depth."""
+        """The walk as a :class:`CompactWalk` holding the answer itself: nodes by depth then
+        id, opaque nodes, and edges by source, relation, target and key."""
         start = self.ids.get(root)
         if start is None or self.kind[start] < 0:
             return CompactWalk(root_known=False)
@@ -312,19 +314,22 @@ class AdjacencyIndex:
             nodes, depths = nodes[order], depths[order]
             edges = edges[np.lexsort((self.dst[edges], self._relation_order()[self.rel[edges]],
                                       self.src[edges]))]
+        # The root is the only node at depth 0, so first: it is not part of the answer.
+        opaque_at = nodes[self.opaque[nodes]] if direction == "down" else (
+            nodes[1:][self.opaque[nodes[1:]]])
+        nodes, depths = nodes[1:], depths[1:]
         names = self.names
-        node_names = [names[i] for i in nodes.tolist()]
-        kinds, types, opaque = (self.kind[nodes].tolist(), self.type[nodes].tolist(),
-                                self.opaque[nodes].tolist())
-        type_names = self.types.values
-        walked = CompactWalk()
-        walked.depths = dict(zip(node_names, depths.tolist(), strict=True))
-        walked.nodes = {
-            name: (KINDS[k] if k >= 0 else None, type_names[t] if t >= 0 else None, o)
-            for name, k, t, o in zip(node_names, kinds, types, opaque, strict=True)}
-        walked.edges = self._edges(edges)
-        walked.ordered = self.names_sorted and not self._ties(edges)
-        return walked
+        kinds, types = [*KINDS, None], [*self.types.values, None]  # code -1: None
+        answer = list(map(tuple.__new__, repeat(LineageNode), zip(
+            [names[i] for i in nodes.tolist()], [kinds[k] for k in self.kind[nodes].tolist()],
+            [types[t] for t in self.type[nodes].tolist()], depths.tolist(),
+            self.opaque[nodes].tolist(), strict=True)))
+        opaque = [names[i] for i in np.sort(opaque_at).tolist()]
+        if not self.names_sorted:
+            answer.sort(key=attrgetter("depth", "id"))
+            opaque.sort()
+        return CompactWalk(edges=self._edges(edges), answer=answer, opaque=opaque,
+                           ordered=self.names_sorted and not self._ties(edges))
 
     def _relation_order(self) -> Int:
         """Each relation code's rank in name order (edges sort by relation name)."""
@@ -351,7 +356,9 @@ class AdjacencyIndex:
         for j, e in enumerate(edges.tolist()) if self.odd_keys else ():
             if e in self.odd_keys:
                 keys[j] = self.odd_keys[e]
-        return list(map(LineageEdge, sources, rels, targets, keys, role_names))
+        # tuple.__new__ builds each named tuple in C (its own __new__ is Python).
+        return list(map(tuple.__new__, repeat(LineageEdge),
+                        zip(sources, rels, targets, keys, role_names, strict=True)))
 
     def counts(self, root: str, direction: Direction, relations: frozenset[str],
                listed: frozenset[str],
