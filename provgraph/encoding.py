@@ -15,7 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from json.encoder import encode_basestring
 from typing import Any
+
+__all__ = ["canonical_json", "canonical_digest", "joined_digest", "sha256_hex",
+           "encode_basestring"]
+# encode_basestring: one string as canonical JSON writes it (ensure_ascii off), in C.
 
 #: One encoder for every call (``json.dumps`` with options builds a new one each time).
 _ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,

@@ -160,6 +160,9 @@ def node_digest(id: str, kind: str, type: str | None, opaque: bool, data: str) -
     return joined_digest((id, kind, type, bool(opaque), data))
 
 
+_BARE = canonical_json({"attributes": {}})
+
+
 def relation_row(relation: Relation) -> RelationRow:
     """The row of a relation: its key, stored JSON and a digest of its content."""
     data: dict[str, Any] = {"attributes": relation.attributes}
@@ -170,7 +173,8 @@ def relation_row(relation: Relation) -> RelationRow:
     for name in ("granularity", "plan", "time", "id", "prov"):
         if getattr(relation, name) is not None:
             data[name] = getattr(relation, name)
-    text = canonical_json(data)
+    # Most relations carry nothing but their ends: skip the encoder for them.
+    text = _BARE if len(data) == 1 and not relation.attributes else canonical_json(data)
     key = relation.key
     return RelationRow(relation, key, text, joined_digest((key, relation.role, text)))
 

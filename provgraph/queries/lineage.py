@@ -13,11 +13,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring
 from operator import attrgetter
 from typing import Any
 
 from provgraph.clock import NOW
+from provgraph.encoding import encode_basestring
 from provgraph.errors import ConfigurationError, NotFoundError
 from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS, RelationName
 from provgraph.store.base import CompactWalk, Direction, LineageEdge, LineageNode, Store
