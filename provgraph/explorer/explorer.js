@@ -177,13 +177,14 @@
       layout();
       renderList();
       status(summary());
+      window.explorerPaintedAt = performance.now();  // drawn and listed: the first paint
       await select(focus);
     } catch (error) {
       renderList();
-      $("panel").innerHTML = "";
+      $("panel").replaceChildren();
       status(error.message, true);
+      window.explorerPaintedAt = performance.now();
     }
-    window.explorerPaintedAt = performance.now();
   }
 
   function summary() {
