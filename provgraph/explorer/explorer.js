@@ -142,12 +142,19 @@
     cy.add({ group: "edges", data: { id: "edge|" + id, source, target, label: "" } });
   }
 
-  function merge(view, owner) {
+  function merge(view, owner, offset) {
+    // Add a neighbourhood answer; each node in it shows its first PAGE neighbours (the
+    // root: those after ``offset``), so a "+N more" node loads from there.
     const added = [];
     for (const n of view.nodes) if (addNode(n, owner)) added.push(n.id);
     for (const e of view.edges) addEdge(e);
     for (const [direction, counts] of Object.entries(view.more || {})) {
-      for (const [nodeId, hidden] of Object.entries(counts)) setMore(direction, nodeId, hidden);
+      for (const [nodeId, hidden] of Object.entries(counts)) {
+        const key = direction + "|" + nodeId;
+        const loaded = nodeId === view.root ? offset + PAGE : PAGE;
+        state.shown.set(key, Math.max(state.shown.get(key) || 0, loaded));
+        setMore(direction, nodeId, hidden);
+      }
     }
     return added;
   }
@@ -171,8 +178,7 @@
       const view = await api("/api/v1/neighbourhood", {
         id: focus, direction: state.direction, depth: state.depth, limit: PAGE,
         as_of: state.asOf });
-      state.shown.set(state.direction + "|" + focus, PAGE);
-      merge(view, "focus");
+      merge(view, "focus", 0);
       cy.getElementById(focus).addClass("focus");
       layout();
       renderList();
@@ -188,7 +194,7 @@
   }
 
   function summary() {
-    const count = cy.nodes(":not(.more)").length - 1;
+    const count = cy.nodes().not(".more").length - 1;
     const when = state.asOf ? " as of " + state.asOf : "";
     const what = state.direction === "down" ? "ancestry" : "impact";
     return state.focus + ": " + what + " within " + state.depth + " hop(s)" + when +
@@ -197,16 +203,16 @@
 
   async function expand(nodeId, direction) {
     const key = direction + "|" + nodeId;
-    const offset = state.expanded.has(nodeId) && state.expanded.get(nodeId)[direction]
-      ? (state.shown.get(key) || 0) : 0;
+    const offset = state.shown.get(key) || 0;  // the neighbours already loaded
     status("Expanding " + nodeId + " …");
     try {
       const view = await api("/api/v1/neighbourhood", {
         id: nodeId, direction, depth: 1, limit: PAGE, offset, as_of: state.asOf });
       const record = state.expanded.get(nodeId) || { down: [], up: [] };
-      record[direction] = (record[direction] || []).concat(merge(view, nodeId));
+      record[direction] = (record[direction] || []).concat(merge(view, nodeId, offset));
       state.expanded.set(nodeId, record);
       state.shown.set(key, offset + PAGE);
+      setMore(direction, nodeId, (view.more[direction] || {})[nodeId] || 0);
       layout();
       renderList();
       status(summary());
@@ -317,7 +323,7 @@
   // -- the accessible list ----------------------------------------------------------------
 
   function renderList() {
-    const rows = cy.nodes(":not(.more)").map((n) => n.data())
+    const rows = cy.nodes().not(".more").map((n) => n.data())
       .sort((a, b) => Math.abs(a.depth || 0) - Math.abs(b.depth || 0) || (a.id < b.id ? -1 : 1));
     const body = $("node-list").tBodies[0];
     body.replaceChildren(...rows.map((n) => {
@@ -357,8 +363,9 @@
       for (const r of node.relations) addEdge(r);
     }
     for (let i = 0; i + 1 < path.length; i++) {
-      if (cy.edges("[source = '" + CSS.escape(path[i]) + "'][target = '" +
-                    CSS.escape(path[i + 1]) + "']").empty()) {
+      const drawn = cy.edges().filter((e) => e.data("source") === path[i] &&
+                                             e.data("target") === path[i + 1]);
+      if (drawn.empty()) {
         const node = await api("/api/v1/node", { id: path[i], as_of: state.asOf, limit: 500 });
         for (const r of node.relations) if (r.to === path[i + 1]) addEdge(r);
       }
@@ -526,7 +533,7 @@
   }
 
   async function exportProv() {
-    const ids = cy.nodes(":not(.more)").map((n) => n.id());
+    const ids = cy.nodes().not(".more").map((n) => n.id());
     try {
       const text = await api("/api/v1/export", {}, { ids, as_of: state.asOf });
       download(fileName("prov.json"), new Blob([text], { type: "application/json" }));

@@ -44,7 +44,7 @@ def neighbourhood(
     """The nodes within ``depth`` hops of ``root`` (``down``: what it rests on, ``up``: what
     rests on it, ``both``), each node showing at most ``limit`` neighbours after skipping the
     first ``offset`` of the root's; ``more`` counts, per direction and node, the neighbours
-    not shown.
+    after those shown (the next page starts there).
     Agents are included (who trained a model is part of how it was made)."""
     if depth < 0 or limit < 1 or offset < 0:
         raise ConfigurationError("depth and offset must be ≥ 0 and limit ≥ 1")
@@ -88,7 +88,7 @@ def _capped(answer: Lineage, limit: int, offset: int, shown: dict[str, dict[str,
             near = sorted(set(step.get(here, ())) - {root})
             start = offset if here == root else 0
             chosen = near[start:start + limit]
-            hidden = len(near) - len(chosen)
+            hidden = max(len(near) - start - limit, 0)  # after this page
             if hidden:
                 more[here] = more.get(here, 0) + hidden
             for there in chosen:

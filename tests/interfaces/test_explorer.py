@@ -23,6 +23,10 @@ import provgraph
 from provgraph.graph import Graph
 from provgraph.server import EXPLORER, create_app
 
+HUB = {"id": "hub-event", "nodes": [{"id": "hub", "kind": "entity", "type": "Dataset"}] + [
+    {"id": f"user-{i:02d}", "kind": "entity", "type": "Model"} for i in range(60)],
+    "relations": [{"relation": "wasDerivedFrom", "from": f"user-{i:02d}", "to": "hub"}
+                  for i in range(60)]}
 LATE = {"id": "late-event", "nodes": [{"id": "model:late", "kind": "entity", "type": "Model"}],
         "relations": [{"relation": "wasDerivedFrom", "from": "model:late", "to": "S1-int8"}]}
 
@@ -56,6 +60,7 @@ def test_neighbourhood_is_capped_and_counts_the_rest(client: TestClient) -> None
     rest = _get(client, "/api/v1/neighbourhood", id="S1", direction="down", depth=1,
                 limit=2, offset=1)
     assert {n["id"] for n in rest["nodes"]} == {"S1", "d1"}
+    assert rest["more"] == {"down": {}}  # nothing after this page
     deeper = _get(client, "/api/v1/neighbourhood", id="S1", direction="down", depth=3)
     assert "alice" in {n["id"] for n in deeper["nodes"]}  # agents are shown
     both = _get(client, "/api/v1/neighbourhood", id="S1", direction="both", depth=1)
@@ -105,7 +110,8 @@ def test_node_panel_and_shown_export(client: TestClient) -> None:
 def test_page_and_vendored_scripts_are_served_locally(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "lineage explorer" in page.text
-    sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page.text)
+    sources = [s for s in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page.text)
+               if not s.startswith("data:")]
     assert sources and all(s.startswith("/explorer/") for s in sources)  # no CDN
     for source in sources:
         assert client.get(source).status_code == 200, source
@@ -138,6 +144,7 @@ def served(tmp_path: Path) -> Iterator[str]:
 
     graph = provgraph.connect(f"sqlite:///{tmp_path / 'lineage.sqlite'}")
     graph.ingest(provgraph.demo.demo_events())
+    graph.ingest(HUB)
     time.sleep(0.01)
     graph.ingest(LATE)
     port = _free_port()
@@ -174,6 +181,7 @@ def browser(tmp_path: Path) -> Iterator[Any]:
                  "--window-size=1400,1000", f"--user-data-dir={tmp_path / 'profile'}"):
         options.add_argument(flag)
     options.add_experimental_option("prefs", {"download.default_directory": str(tmp_path)})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.set_script_timeout(20)
     try:
@@ -206,7 +214,7 @@ def test_explorer_in_headless_chromium(served: str, browser: Any, tmp_path: Path
     browser.get(f"{served}/?id=S1#token=r")
     listed = _wait(browser, lambda d: len(_listed(d)) >= 3 and _listed(d), "the node list")
     assert set(listed) == {"S1", "M1", "d1"}
-    assert browser.execute_script("return window.explorer.cy.nodes(':not(.more)').length") == 3
+    assert browser.execute_script("return window.explorer.cy.nodes().not('.more').length") == 3
     assert "S1" in browser.find_element(By.CSS_SELECTOR, "#panel h3").text
 
     # The opaque marker: B, the base model, is opaque (its own lineage is unknown).
@@ -229,6 +237,15 @@ def test_explorer_in_headless_chromium(served: str, browser: Any, tmp_path: Path
     _wait(browser, lambda d: d.find_elements(By.ID, "collapse"), "the collapse button")
     browser.find_element(By.ID, "collapse").click()
     _wait(browser, lambda d: set(_listed(d)) == {"S1", "M1", "d1"}, "the collapse")
+
+    # A large fan-out shows 50 neighbours and one "+10 more" node, which loads the rest.
+    browser.get(f"{served}/?id=hub&direction=up")
+    _wait(browser, lambda d: len(_listed(d)) == 51, "the capped fan-out")
+    assert browser.execute_script(
+        "return window.explorer.cy.nodes('.more').map(n => n.data('label'))") == ["+10 more"]
+    browser.find_element(By.CSS_SELECTOR, "#node-list tr.more button").click()
+    _wait(browser, lambda d: len(_listed(d)) == 61, "the next page")
+    assert browser.execute_script("return window.explorer.cy.nodes('.more').length") == 0
 
     # Impact of S1-int8 now holds the later model; one step back on the slider it does not.
     browser.find_element(By.ID, "direction-up").click()
@@ -263,6 +280,8 @@ def test_explorer_in_headless_chromium(served: str, browser: Any, tmp_path: Path
 
     shot = tmp_path / "explorer.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []  # no script error, no failed request, all along
 
 
 # -- provgraph ui -------------------------------------------------------------------------
