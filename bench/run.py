@@ -294,6 +294,7 @@ def main() -> None:
 def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
     columns = [
         "nodes", "relations", "store", "ingest rel/s", "ancestry leaf p50/p95 ms",
+        "networkx leaf p50 ms (÷)",
         "ancestry deep p50/p95 ms (median nodes)", "networkx deep p50 ms", "÷ networkx",
         "per-hop driver deep p50 ms", "per-hop ÷ provgraph",
         "impact popular base ms (nodes)", "impact streamed as NDJSON ms",
@@ -312,6 +313,7 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
         cells = [
             f"{shape.nodes:,}", f"{shape.relations:,}", store, f"{r['ingest_rel_s']:,.0f}",
             f"{ms(leaf[0])} / {ms(leaf[1])}",
+            f"{ms(r['nx_leaf'][0])} ({leaf[0] / max(r['nx_leaf'][0], 1e-6):.1f})",
             f"{ms(deep[0])} / {ms(deep[1])} ({r['anc_deep_size']:,.0f})",
             ms(nxd[0]), f"{deep[0] / max(nxd[0], 1e-6):.1f}",
             ms(hop[0]) if hop else "—", f"{hop[0] / deep[0]:.1f}" if hop else "—",
