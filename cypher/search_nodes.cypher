@@ -1,14 +1,17 @@
 // search_nodes: the explorer's search box. Nodes valid at $as_of whose id starts with
-// $prefix, and those whose type is $type (compared in lower case), in id order.
-// Parameters: $prefix (string), $type (string, lower case), $as_of (µs), $limit.
+// $prefix, and those whose type is one of $types (found through the PGNode type index,
+// then checked on the version valid at $as_of), in id order.
+// Parameters: $prefix (string), $types [string], $as_of (µs), $limit.
 CALL () {
   MATCH (v:PGNodeVersion)
   WHERE v.id STARTS WITH $prefix
     AND v.recorded_at <= $as_of AND v.superseded_at > $as_of AND NOT v.retracted
   RETURN v ORDER BY v.id LIMIT $limit
   UNION
-  MATCH (v:PGNodeVersion)
-  WHERE toLower(v.type) = $type
+  MATCH (n:PGNode)
+  WHERE n.type IN $types
+  MATCH (v:PGNodeVersion {id: n.id})
+  WHERE v.type IN $types
     AND v.recorded_at <= $as_of AND v.superseded_at > $as_of AND NOT v.retracted
   RETURN v ORDER BY v.id LIMIT $limit
 }

@@ -243,7 +243,7 @@ class Graph:
         return describe(self.store, id, to_us(as_of))
 
     def search(self, text: str, as_of: AsOf = None, limit: int = 20) -> list[dict[str, Any]]:
-        """Nodes whose id starts with ``text`` or whose type is ``text`` (any case), in id
+        """Nodes whose id starts with ``text`` or whose type is ``text`` (or ``Text``), in id
         order: ``{"id", "kind", "type", "opaque"}`` each (the explorer's search box)."""
         return explore.search(self.store, text, to_us(as_of), limit)
 

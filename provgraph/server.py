@@ -277,7 +277,7 @@ def create_app(graph: Graph, token: str | None = None,
     @app.get("/api/v1/search", dependencies=guarded)
     def search(q: str, as_of: str | None = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 20) -> list[dict[str, Any]]:
-        """Nodes whose id starts with ``q`` or whose type is ``q`` (any case)."""
+        """Nodes whose id starts with ``q`` or whose type is ``q`` (or, capitalized, ``Q``)."""
         return graph.search(q, as_of=as_of, limit=limit)
 
     @app.get("/api/v1/neighbourhood", dependencies=guarded)

@@ -29,10 +29,13 @@ MAX_LIMIT = 500
 
 
 def search(store: Store, text: str, as_of: int, limit: int = 20) -> list[dict[str, Any]]:
-    """Nodes whose id starts with ``text`` or whose type is ``text`` (any case)."""
-    if not text.strip():
+    """Nodes whose id starts with ``text``, or whose type is ``text`` as written or with a
+    capital first letter (``model`` finds ``Model``s)."""
+    text = text.strip()
+    if not text:
         return []
-    found = store.search(text.strip(), text.strip().lower(), as_of, min(limit, MAX_LIMIT))
+    found = store.search(text, {text, text[:1].upper() + text[1:]}, as_of,
+                         min(limit, MAX_LIMIT))
     return [{"id": node_id, "kind": kind, "type": type_, "opaque": opaque}
             for node_id, (kind, type_, opaque) in found]
 

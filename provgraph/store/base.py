@@ -294,11 +294,11 @@ class Store(Protocol):
         """The id of every node valid at ``as_of``, sorted (for a full export)."""
         ...
 
-    def search(self, prefix: str, type_: str, as_of: int,
+    def search(self, prefix: str, types: Collection[str], as_of: int,
                limit: int) -> list[tuple[str, NodeKind]]:
-        """Nodes valid at ``as_of`` whose id starts with ``prefix`` or whose type is
-        ``type_`` (lower case; compared case-insensitively), in id order, at most ``limit``:
-        ``(id, (kind, type, opaque))``."""
+        """Nodes valid at ``as_of`` whose id starts with ``prefix``, or whose type is one of
+        ``types`` both in their latest version and at ``as_of``, in id order, at most
+        ``limit``: ``(id, (kind, type, opaque))``."""
         ...
 
     def traverse(

@@ -363,10 +363,10 @@ class Neo4jStore:
         return paged(lambda after: [r["id"] for r in self._query(
             "node_ids", as_of=as_of, after=after, limit=1000)], 1000)
 
-    def search(self, prefix: str, type_: str, as_of: int,
+    def search(self, prefix: str, types: Collection[str], as_of: int,
                limit: int) -> list[tuple[str, NodeKind]]:
         """Nodes by id prefix or type (``search_nodes.cypher``), see the Store protocol."""
-        records = self._query("search_nodes", prefix=prefix, type=type_, as_of=as_of,
+        records = self._query("search_nodes", prefix=prefix, types=sorted(types), as_of=as_of,
                               limit=limit)
         return [(r["id"], (r["kind"], r["type"], bool(r["opaque"]))) for r in records]
 

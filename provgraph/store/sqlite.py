@@ -387,17 +387,20 @@ class SQLiteStore:
             f"SELECT id FROM node_versions n WHERE id > :after AND {_VISIBLE.format(a='n')}"
             " ORDER BY id LIMIT 1000", {"t": as_of, "after": after})], 1000)
 
-    def search(self, prefix: str, type_: str, as_of: int,
+    def search(self, prefix: str, types: Collection[str], as_of: int,
                limit: int) -> list[tuple[str, NodeKind]]:
         """Nodes by id prefix (an index range) or by type (a scan), see the Store protocol."""
         rows = self._read(
             "SELECT id, kind, type, opaque FROM (SELECT * FROM (SELECT id, kind, type, opaque"
-            f" FROM node_versions n WHERE id >= :p AND id < :p || char(1114111)"
+            " FROM node_versions n WHERE id >= :p AND id < :p || char(1114111)"
             f" AND {_VISIBLE.format(a='n')} ORDER BY id LIMIT :limit) UNION"
-            " SELECT * FROM (SELECT id, kind, type, opaque FROM node_versions n"
-            f" WHERE lower(type) = :type AND {_VISIBLE.format(a='n')} ORDER BY id"
-            " LIMIT :limit)) ORDER BY id LIMIT :limit",
-            {"p": prefix, "type": type_, "t": as_of, "limit": limit})
+            " SELECT * FROM (SELECT n.id, n.kind, n.type, n.opaque FROM node_versions c"
+            " JOIN node_versions n ON n.id = c.id WHERE c.superseded_at = :forever"
+            " AND c.type IN (SELECT value FROM json_each(:types))"
+            " AND n.type IN (SELECT value FROM json_each(:types))"
+            f" AND {_VISIBLE.format(a='n')} ORDER BY n.id LIMIT :limit)) ORDER BY id LIMIT :limit",
+            {"p": prefix, "types": json.dumps(sorted(types)), "t": as_of, "limit": limit,
+             "forever": FOREVER})
         return [(row[0], (row[1], row[2], bool(row[3]))) for row in rows]
 
     def reach_counts(

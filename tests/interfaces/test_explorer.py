@@ -93,6 +93,16 @@ def test_search_by_prefix_and_type(client: TestClient) -> None:
     assert _get(client, "/api/v1/search", q="   ") == []
 
 
+def test_search_by_type_means_the_same_on_both_backends(graph: Graph) -> None:
+    graph.ingest({"id": "v1", "nodes": [{"id": "tc", "kind": "entity", "type": "Dataset"}]})
+    before = graph.timeline()[-1]["recorded_at"]
+    graph.ingest({"id": "v2", "nodes": [{"id": "tc", "kind": "entity", "type": "Model"}]})
+    assert [n["id"] for n in graph.search("model")] == ["tc"]
+    assert graph.search("Model", as_of=before) == []  # a Dataset then
+    assert graph.search("Dataset") == []  # no longer one
+    assert [n["type"] for n in graph.search("t", as_of=before)] == ["Dataset"]  # by id
+
+
 def test_node_panel_and_shown_export(client: TestClient) -> None:
     node = _get(client, "/api/v1/node", id="S1", limit=1)
     assert node["id"] == "S1" and len(node["relations"]) == 1
@@ -270,6 +280,15 @@ def test_explorer_in_headless_chromium(served: str, browser: Any, tmp_path: Path
     highlighted = set(browser.execute_script(
         "return window.explorer.cy.nodes('.hl').map(n => n.id())"))
     assert {"B", "repo@abc", "s1", "s3"} <= highlighted and "s2" not in highlighted
+
+    # where: the chain the tokenizer was copied along, back to the base model.
+    browser.find_element(By.ID, "where-attribute").send_keys("tokenizer")
+    browser.find_element(By.ID, "where").click()
+    label = _wait(browser, lambda d: d.find_element(By.ID, "where-label").text, "a chain")
+    assert "set at B" in label
+    assert set(browser.execute_script(
+        "return window.explorer.cy.nodes('.hl').map(n => n.id())")) == {"S1-int8", "S1", "M1",
+                                                                          "B"}
 
     # Exports: the drawing as SVG, and PROV-JSON of what is shown.
     svg = browser.execute_script("return window.explorer.svg()")
