@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import repeat
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -395,11 +396,15 @@ class Neo4jStore:
             "_agents" if relations != DEPENDENCY else "")
         records = self._query(name, root=root, forever=FOREVER)
         walked = CompactWalk(root_known=bool(records) and records[0]["known"])
+        found: list[tuple[str, str, str, str, str | None]] = []
+        down = direction == "down"
         for node_id, kind, type_, opaque, edges in records[0]["rows"] if records else []:
             walked.nodes[node_id] = (kind, type_, bool(opaque))
-            for relation, other, key, role in edges:
-                source, target = (node_id, other) if direction == "down" else (other, node_id)
-                walked.edges.append(LineageEdge(source, relation, target, key, role))
+            found.extend((node_id, relation, other, key, role) if down else
+                         (other, relation, node_id, key, role)
+                         for relation, other, key, role in edges)
+        # tuple.__new__ builds each named tuple in C (its own __new__ is Python).
+        walked.edges = list(map(tuple.__new__, repeat(LineageEdge), found))
         return walked
 
     def traverse(
