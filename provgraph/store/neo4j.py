@@ -419,9 +419,16 @@ class Neo4jStore:
             # One query: the pruning search and the edges around what it reached.
             records = self._query(name, **params)
         else:
+            # Breadth first, one query a level (``*_step.cypher``): a depth-bounded walk
+            # never searches beyond its depth, however much lies further out.
             depths = {root: 0}
-            for record in self._query(f"{name}_within", max_depth=max_depth, **params):
-                depths.setdefault(record["id"], record["depth"])
+            frontier = [root]
+            for level in range(1, max_depth + 1):
+                if not frontier:
+                    break
+                found = self._query(f"{name}_step", ids=frontier, **params)
+                frontier = [r["id"] for r in found if r["id"] not in depths]
+                depths.update((node_id, level) for node_id in frontier)
             nodes.update(depths)
             expand = [n for n, d in depths.items() if d < max_depth]
             records = self._query(f"{name}_edges", ids=expand, **{

@@ -28,8 +28,8 @@ USER_QUERIES = {
 def test_every_cypher_file_is_run_by_the_backend_or_tested_here() -> None:
     for name in cypher_library.names():
         used = f'"{name}"' in BACKEND_SOURCE or name in USER_QUERIES
-        if name.endswith(("_edges", "_within", "_now_agents")):
-            # loaded as f"{name}_edges" / f"{name}_within" by Neo4jStore.traverse, and
+        if name.endswith(("_edges", "_step", "_now_agents")):
+            # loaded as f"{name}_edges" / f"{name}_step" by Neo4jStore.traverse, and
             # name + "_agents" by Neo4jStore.walk_now
             used = True
         assert used, f"cypher/{name}.cypher is neither run by the backend nor tested"
