@@ -330,13 +330,23 @@ def create_app(graph: Graph, token: str | None = None,
     return app
 
 
+def reachable_host(host: str) -> str:
+    """The address to reach a server bound to ``host`` from this machine (a wildcard bind
+    is reached on loopback).
+
+    >>> reachable_host("0.0.0.0"), reachable_host("10.0.0.5")
+    ('127.0.0.1', '10.0.0.5')
+    """
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
 def answers(host: str, port: int) -> bool:
     """Whether a provgraph server answers ``/health`` at ``host:port``."""
     import urllib.request
 
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{reachable_host(host)}:{port}/health"
     try:
-        with urllib.request.urlopen(f"http://{shown}:{port}/health", timeout=2) as reply:
+        with urllib.request.urlopen(url, timeout=2) as reply:
             return bool(json.loads(reply.read()).get("status") == "ok")
     except (OSError, ValueError):
         return False

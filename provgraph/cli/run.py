@@ -69,9 +69,11 @@ def _explorer_url(host: str, port: int, node: str | None = None,
                   token: str | None = None) -> str:
     """The explorer page's address; a token goes in the fragment, which browsers never send
     to the server."""
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    from provgraph.server import reachable_host
+
     query = f"?{urlencode({'id': node})}" if node else ""
-    return f"http://{shown}:{port}/{query}" + (f"#token={quote(token)}" if token else "")
+    return (f"http://{reachable_host(host)}:{port}/{query}"
+            + (f"#token={quote(token)}" if token else ""))
 
 
 @main.command()
