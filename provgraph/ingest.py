@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from provgraph.clock import NOW, now_us
+from provgraph.clock import now_us
 from provgraph.errors import ConflictError, InvalidEventError
 from provgraph.events import Event, fold, parse_events
 from provgraph.model import RELATION_KINDS, Kind
-from provgraph.store.base import Store, WriteStats
+from provgraph.store.base import Known, NodeKind, Store, WriteStats
 
 _RETRIES = 50
 
@@ -50,12 +50,16 @@ def ingest(
     progress: Callable[[int], None] | None = None,
     check_kinds: bool = True,
     expect: Mapping[str, int] | None = None,
+    known: Known | None = None,
 ) -> IngestResult:
     """Validate and write native events into ``store``; one transaction a batch (see
-    :meth:`provgraph.graph.Graph.ingest`, which documents what it raises)."""
+    :meth:`provgraph.graph.Graph.ingest`, which documents what it raises). ``known`` is
+    what the caller already read of the store for these events (:meth:`Store.known`), so
+    that only the rest is read."""
     parsed = parse_events(event_list(events))
-    new = fresh(store, parsed)
-    check_references(store, new, check_kinds)
+    found = lookup(store, parsed, known)
+    new = fresh(found.events, parsed)
+    check_references(found.kinds, new, check_kinds)
     skipped = len(parsed) - len(new)
     total = IngestResult(0, 0, 0, 0, 0)
     size = batch_size or max(len(new), 1)
@@ -75,7 +79,7 @@ def ingest(
                 if expect or attempt == _RETRIES - 1:
                     raise
                 before = len(chunk)
-                chunk = fresh(store, chunk)
+                chunk = fresh(store.known_events([e.id for e in chunk]), chunk)
                 skipped += before - len(chunk)
                 if not chunk:
                     stats = WriteStats()
@@ -87,9 +91,36 @@ def ingest(
     return total
 
 
-def fresh(store: Store, events: list[Event]) -> list[Event]:
-    """The events not ingested yet; InvalidEventError if an id was used for other content."""
-    known = store.known_events([e.id for e in events])
+def lookup(store: Store, events: list[Event], known: Known | None = None) -> Known:
+    """What ``store`` holds of the events and nodes ``events`` name, in one read; with
+    ``known`` (read before for some of them), only the rest is read."""
+    event_ids = {e.id for e in events}
+    wanted = references(events)
+    if known is not None:
+        event_ids -= known.asked_events
+        wanted -= known.asked_nodes
+    found = store.known(event_ids, wanted) if event_ids or wanted else Known({}, {})
+    if known is None:
+        return found
+    return Known({**known.events, **found.events}, {**known.kinds, **found.kinds},
+                 known.asked_events | found.asked_events, known.asked_nodes | found.asked_nodes)
+
+
+def references(events: list[Event]) -> set[str]:
+    """The nodes a reference check needs the kind of: the nodes ``events`` define or
+    retract, and the ends and plans of their relations."""
+    wanted: set[str] = set()
+    for event in events:
+        wanted.update(node.id for node in event.nodes)
+        for relation in event.relations:
+            wanted.update(x for x in (relation.from_, relation.to, relation.plan) if x)
+        wanted.update(event.retract.nodes)
+    return wanted
+
+
+def fresh(known: Mapping[str, str], events: list[Event]) -> list[Event]:
+    """The events not ingested yet, given the digests of the stored ones among them;
+    InvalidEventError if an id was used for other content."""
     new: list[Event] = []
     for event in events:
         if event.id not in known:
@@ -102,19 +133,15 @@ def fresh(store: Store, events: list[Event]) -> list[Event]:
     return new
 
 
-def check_references(store: Store, events: list[Event], check_kinds: bool = True) -> None:
-    """Reject relations to unknown nodes or between nodes of the wrong kinds."""
+def check_references(current: Mapping[str, NodeKind], events: list[Event],
+                     check_kinds: bool = True) -> None:
+    """Reject relations to unknown nodes or between nodes of the wrong kinds, given the
+    current kind of the stored nodes ``events`` name (see :func:`references`)."""
     kinds: dict[str, Kind] = {}
     for event in events:
         for node in event.nodes:
             kinds[node.id] = node.kind
-    wanted = set(kinds)
-    for event in events:
-        for relation in event.relations:
-            wanted.update(x for x in (relation.from_, relation.to, relation.plan) if x)
-        wanted.update(event.retract.nodes)
-    # Kinds only (not the stored descriptions): all a reference check needs.
-    stored = {node_id: found[0] for node_id, found in store.kinds(wanted, NOW).items()}
+    stored = {node_id: found[0] for node_id, found in current.items()}
     for event in events:
         for i, node in enumerate(event.nodes):
             old = stored.get(node.id)

@@ -338,30 +338,34 @@ def ingest_run_events(store: Store, events: Any) -> IngestResult:
     parsed = [parse_run_event(item) for item in event_list(events)]
     total = IngestResult(0, 0, 0, 0, 0)
     for event in parsed:
-        # A replay is a no-op, whatever has been merged into its run since.
-        if store.known_events([event_id(event)]):
-            total.skipped_events += 1
-            continue
-        if not isinstance(event, RunEvent):
-            known = set(store.nodes(_references(event), NOW))
-            total.add(ingest(store, static_to_native(event, known)))
-            continue
-        activity = run_id(event)
-        ids = {activity, *_references(event)}
+        activity = run_id(event) if isinstance(event, RunEvent) else None
+        ids = _references(event) | ({activity} if activity else set())
         for attempt in range(_RETRIES):
+            # What the store holds of the event and the nodes it names, in one read, handed
+            # on so that the pipeline reads only the rest.
+            found = store.known([event_id(event)], ids)
+            if found.events:
+                # A replay is a no-op, whatever has been merged into its run since.
+                total.skipped_events += 1
+                break
+            if not isinstance(event, RunEvent):
+                total.add(ingest(store, static_to_native(event, set(found.kinds)),
+                                 known=found))
+                break
             # Merge into the run as it is now; if another event of the run lands first,
             # merge again (nothing is lost).
-            known = set(store.nodes(ids, NOW))
-            current = store.nodes([activity], NOW).get(activity)
+            activity = run_id(event)
+            current = (store.nodes([activity], NOW).get(activity)
+                       if activity in found.kinds else None)
             try:
-                result = ingest(store, to_native(event, current, known),
-                                expect={activity: current.version if current else 0})
+                total.add(ingest(store, to_native(event, current, set(found.kinds)),
+                                 expect={activity: current.version if current else 0},
+                                 known=found))
                 break
             except ConflictError:
                 if attempt == _RETRIES - 1:
                     raise
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
-        total.add(result)
     return total
 
 

@@ -200,6 +200,19 @@ class CompactWalk:
 NodeKind = tuple[str, str | None, bool]
 """``(kind, type, opaque)`` of a node at some time."""
 
+class Known(NamedTuple):
+    """What a store holds of the events and nodes a batch names (see :meth:`Store.known`)."""
+
+    events: dict[str, str]
+    """Event id -> digest, for the stored events among those asked about."""
+    kinds: dict[str, NodeKind]
+    """Node id -> current kind, type and opacity, for the current nodes asked about."""
+    asked_events: frozenset[str] = frozenset()
+    """The event ids asked about (a stored one is in ``events``)."""
+    asked_nodes: frozenset[str] = frozenset()
+    """The node ids asked about (a current one is in ``kinds``)."""
+
+
 @dataclass
 class WriteStats:
     """What one batch changed."""
@@ -209,6 +222,11 @@ class WriteStats:
     node_versions: int = 0
     relation_versions: int = 0
     retractions: int = 0
+    nodes_written: set[str] = field(default_factory=set, repr=False)
+    """The ids of the nodes given a new version (how a shared transaction tells each of its
+    batches what it wrote; see :mod:`provgraph.store.group`)."""
+    relations_written: set[str] = field(default_factory=set, repr=False)
+    """The keys of the relations given a new version."""
 
 
 class ChainLog(Protocol):
@@ -269,6 +287,11 @@ class Store(Protocol):
 
     def known_events(self, ids: Collection[str]) -> dict[str, str]:
         """Digests of the events among ``ids`` that were already ingested."""
+        ...
+
+    def known(self, events: Collection[str], nodes: Collection[str]) -> Known:
+        """What the ingest pipeline checks a batch against, in one read: the digests of the
+        stored events among ``events`` and the current kind of each node among ``nodes``."""
         ...
 
     def nodes(self, ids: Iterable[str], as_of: int) -> dict[str, StoredNode]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
@@ -33,6 +34,7 @@ from provgraph.events import ChangeSet
 from provgraph.store.base import (
     CompactWalk,
     Direction,
+    Known,
     LineageEdge,
     NodeKind,
     StoredNode,
@@ -41,6 +43,7 @@ from provgraph.store.base import (
     WriteStats,
 )
 from provgraph.store.bookkeeping import next_entry, paged, refuse_known, refuse_moved
+from provgraph.store.group import GroupCommit
 from provgraph.store.neo4j_chain import (
     DEPENDENCY,
     PROJECTION,
@@ -100,6 +103,8 @@ class Neo4jStore:
         self.uri = uri
         self.log = Neo4jChainLog(self)
         self._writing = threading.Lock()
+        self._retry_seconds = retry_seconds
+        self._group = GroupCommit(self._write_alone)
         self.database = database or os.environ.get("NEO4J_DATABASE") or None
         auth = (user or "neo4j", password) if password else None
         try:
@@ -192,12 +197,25 @@ class Neo4jStore:
             raise ProvgraphError(f"Neo4j at {self.uri}: {reason(e)}") from e
 
     def _query(self, name: str, **params: Any) -> list[neo4j.Record]:
-        # execute_query sends BEGIN with the query (one round trip, retried like execute_read)
-        # and shares the driver's bookmarks, so a read sees every write acknowledged before.
-        with self._errors():
-            records, _, _ = self._driver.execute_query(
-                cypher_library.load(name), params, database_=self.database)
-        return records
+        """Run a read query of the library in an auto-commit transaction: one round trip
+        (a managed transaction adds a COMMIT), sharing the driver's bookmarks, so a read
+        sees every write acknowledged before. Retried like a managed transaction while the
+        server is unreachable, for ``retry_seconds``."""
+        text = cypher_library.load(name)
+        deadline = time.monotonic() + self._retry_seconds
+        delay = 0.1
+        while True:
+            try:
+                with self._errors(), self._driver.session(
+                        database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                        bookmark_manager=self._driver.execute_query_bookmark_manager
+                ) as session:
+                    return list(session.run(text, params))
+            except StoreUnavailableError as e:
+                if isinstance(e.__cause__, AuthError) or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
     # -- writes -------------------------------------------------------------------------
 
@@ -205,13 +223,18 @@ class Neo4jStore:
         """Write a folded batch in one transaction (see :class:`~provgraph.store.base.Store`):
         one read statement (``write_read.cypher``), one write statement
         (``write_batch.cypher``), and for retractions or opacity changes the statements
-        those need. Writers of one process queue on a lock, and in the database on the lock
-        of one ``(:PGMeta {id: 'writers'})`` node taken by the read, held for the rest of the
-        transaction (no clock read-modify-write, a few round trips). The hash chain's unique
-        seq is the guarantee: a batch whose chain entry another writer took first runs again
-        from its read."""
+        those need. Concurrent batches of one process share a transaction (group commit,
+        :mod:`.group`); transactions of one process queue on a lock, and in the database on
+        the lock of one ``(:PGMeta {id: 'writers'})`` node taken by the read, held for the
+        rest of the transaction (no clock read-modify-write, a few round trips). The hash
+        chain's unique seq is the guarantee: a batch whose chain entry another writer took
+        first runs again from its read."""
         if not changes:
             return WriteStats()
+        return self._group.write(changes, recorded_at)
+
+    def _write_alone(self, changes: ChangeSet, recorded_at: int) -> WriteStats:
+        """One transaction for ``changes`` (one batch or several sharing it)."""
         return self._append(lambda tx: self._write(tx, changes, recorded_at))
 
     def _append(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
@@ -279,6 +302,8 @@ class Neo4jStore:
                 rel.follows, rrow.data, rrow.digest, False))
         stats.node_versions = len(node_rows)
         stats.relation_versions = len(relation_rows)
+        stats.nodes_written = {row["id"] for row in node_rows}
+        stats.relations_written = {row["key"] for row in relation_rows}
         head = (read["seq"], read["hash"]) if read["seq"] is not None else None
         last = not (sources or changes.retracted_nodes or changes.retracted_relations)
         entry = next_entry(head, t, written) if last else None
@@ -337,6 +362,17 @@ class Neo4jStore:
         if not ids:
             return {}
         return {r["id"]: r["digest"] for r in self._query("known_events", ids=list(ids))}
+
+    def known(self, events: Collection[str], nodes: Collection[str]) -> Known:
+        """Stored events among ``events`` and current kinds of ``nodes``: one query
+        (``known_batch.cypher``)."""
+        if not events and not nodes:
+            return Known({}, {})
+        record = self._query("known_batch", events=list(events), nodes=sorted(set(nodes)),
+                             forever=FOREVER)[0]
+        return Known(dict(record["events"]),
+                     {i: (kind, type_, bool(opaque)) for i, kind, type_, opaque
+                      in record["kinds"]}, frozenset(events), frozenset(nodes))
 
     def nodes(self, ids: Iterable[str], as_of: int) -> dict[str, StoredNode]:
         """The versions of ``ids`` visible at ``as_of``."""

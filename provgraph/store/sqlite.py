@@ -23,6 +23,7 @@ from provgraph.events import ChangeSet, NodeRow, RelationRow
 from provgraph.store.base import (
     CompactWalk,
     Direction,
+    Known,
     NodeKind,
     StoredNode,
     StoredRelation,
@@ -30,6 +31,7 @@ from provgraph.store.base import (
     WriteStats,
 )
 from provgraph.store.bookkeeping import paged, refuse_known, refuse_moved
+from provgraph.store.group import GroupCommit
 from provgraph.store.sqlite_chain import (
     COLUMNS,
     ROW_HASH,
@@ -114,6 +116,7 @@ class SQLiteStore:
         self._lock = threading.RLock()
         self._index: AdjacencyIndex | None = None
         self._index_saved: Head | None = None
+        self._group = GroupCommit(self._write)
         self.index_path = (None if self.path == ":memory:"
                            else Path(self.path).expanduser().with_name(
                                Path(self.path).name + ".index"))
@@ -175,7 +178,11 @@ class SQLiteStore:
     # -- writes -------------------------------------------------------------------------
 
     def write(self, changes: ChangeSet, recorded_at: int) -> WriteStats:
-        """Write a folded batch in one transaction (see :class:`~provgraph.store.base.Store`)."""
+        """Write a folded batch in one transaction (see :class:`~provgraph.store.base.Store`);
+        batches of concurrent writers in this process share one (:mod:`.group`)."""
+        return self._group.write(changes, recorded_at)
+
+    def _write(self, changes: ChangeSet, recorded_at: int) -> WriteStats:
         stats = WriteStats()
         if not changes:
             return stats
@@ -192,8 +199,10 @@ class SQLiteStore:
                 written = [event_row_hash(i, d) for i, d in fresh]
                 stats.events = len(fresh)
                 stats.skipped_events = len(changes.events) - stats.events
-                nodes = self._write_nodes(db, list(changes.nodes.values()), t)
-                relations = self._write_relations(db, list(changes.relations.values()), t)
+                stats.nodes_written, nodes = self._write_nodes(
+                    db, list(changes.nodes.values()), t)
+                stats.relations_written, relations = self._write_relations(
+                    db, list(changes.relations.values()), t)
                 tombstones = self._retract(
                     db, changes.retracted_nodes, changes.retracted_relations, t
                 )
@@ -248,14 +257,15 @@ class SQLiteStore:
                 found[key] = (digest, version, retracted)
         return found
 
-    def _write_nodes(self, db: sqlite3.Connection, rows: list[NodeRow], t: int) -> list[RowHash]:
+    def _write_nodes(self, db: sqlite3.Connection, rows: list[NodeRow], t: int
+                     ) -> tuple[set[str], list[RowHash]]:
         return self._write_versions(db, "node_versions", "id", t, [
             (r.node.id, r.digest, (r.node.kind.value, r.node.type, int(r.node.opaque), r.data,
                                    r.digest, 0)) for r in rows])
 
     def _write_relations(
         self, db: sqlite3.Connection, rows: list[RelationRow], t: int
-    ) -> list[RowHash]:
+    ) -> tuple[set[str], list[RowHash]]:
         return self._write_versions(db, "relation_versions", "key", t, [
             (r.key, r.digest, (r.relation.relation.value, r.relation.from_, r.relation.to,
                                r.relation.role, int(r.relation.follows), r.data, r.digest, 0))
@@ -264,10 +274,10 @@ class SQLiteStore:
     def _write_versions(
         self, db: sqlite3.Connection, table: str, column: str, t: int,
         rows: list[tuple[str, str, tuple[Any, ...]]],
-    ) -> list[RowHash]:
+    ) -> tuple[set[str], list[RowHash]]:
         """Write ``(key, digest, columns after key and version)`` rows whose content differs
         from the current version (or that revive a tombstone) as new versions, superseding
-        the current ones; returns their chain hashes."""
+        the current ones; returns their keys and chain hashes."""
         current = self._current(db, table, column, [key for key, _, _ in rows])
         changed = [(key, columns) for key, digest, columns in rows
                    if key not in current or current[key][0] != digest or current[key][2]]
@@ -283,7 +293,7 @@ class SQLiteStore:
             f" VALUES ({marks})",
             [(*v, t, FOREVER) for v in values],
         )
-        return [ROW_HASH[table](*v) for v in values]
+        return {key for key, _ in changed}, [ROW_HASH[table](*v) for v in values]
 
     def _retract(
         self, db: sqlite3.Connection, node_ids: Collection[str], keys: Iterable[str], t: int
@@ -338,6 +348,12 @@ class SQLiteStore:
                 self._read(f"SELECT id, digest FROM events WHERE id IN ({marks})", chunk)
             )
         return found
+
+    def known(self, events: Collection[str], nodes: Collection[str]) -> Known:
+        """Stored events among ``events`` and current kinds of ``nodes``, in one snapshot."""
+        with self._snapshot():
+            return Known(self.known_events(events), self.kinds(nodes, NOW),
+                         frozenset(events), frozenset(nodes))
 
     def _visible(self, columns: str, ids: Iterable[str], as_of: int) -> list[Any]:
         return self._read(

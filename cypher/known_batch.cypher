@@ -1,0 +1,18 @@
+// known_batch: what the ingest pipeline checks a batch against, in one read: which of the
+// batch's event ids are stored (with their digests), and the current kind, type and opacity
+// of the nodes it names (relation ends, plans, retracted nodes, redefined nodes).
+// Returns events [[id, digest]] and kinds [[id, kind, type, opaque]].
+// Parameters: $events [string], $nodes [string], $forever.
+// Example: :param events => ['e1']; :param nodes => ['B', 'S1']; :param forever => 9223372036854775807
+CALL () {
+  UNWIND $events AS id
+  MATCH (e:PGEvent {id: id})
+  RETURN collect([e.id, e.digest]) AS events
+}
+CALL () {
+  UNWIND $nodes AS id
+  MATCH (v:PGNodeVersion {id: id, superseded_at: $forever})
+  WHERE NOT v.retracted
+  RETURN collect([v.id, v.kind, v.type, v.opaque]) AS kinds
+}
+RETURN events, kinds

@@ -1,0 +1,201 @@
+"""Group commit: batches that writers of one process hand to a store at the same time are
+written in one transaction, and each writer is answered only after that commit.
+
+A store's ``write`` passes through :class:`GroupCommit`. With one writer nothing changes: its
+batch is written alone, at once. While a transaction is in flight, the batches that arrive
+queue; the next writer to lead takes every queued batch that can share a transaction and
+writes them as one. Batches share a transaction only when they retract nothing, name
+disjoint events, and write the same content wherever they write the same node or relation
+(and no batch expects a version of a node another writes), so the folded union writes
+exactly the versions the batches would have written one after the other (no version of one
+batch hides another's); each batch's counts are read back from what the store wrote. If
+the shared transaction fails on what a batch asked for (an event stored meanwhile, a node
+that moved under an ``expect``, bad input), nothing of it was written, and each batch is
+written alone again, so every writer gets its own answer: the pipeline's usual retries
+then apply unchanged.
+
+>>> from provgraph.events import ChangeSet
+>>> calls = []
+>>> group = GroupCommit(lambda changes, t: calls.append(len(changes.events)) or WriteStats())
+>>> changes = ChangeSet(events={"e1": "digest"})
+>>> group.write(changes, 1).events, calls
+(1, [1])
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from provgraph.errors import ConflictError, InvalidEventError
+from provgraph.events import ChangeSet
+from provgraph.store.base import WriteStats
+
+MAX_GROUP_ROWS = 5_000
+"""A shared transaction holds at most this many events, node and relation versions (well
+under Neo4j's default transaction memory); a larger batch is written alone."""
+
+Write = Callable[[ChangeSet, int], WriteStats]
+
+
+class _Batch:
+    """One writer's batch, waiting for (or holding) its answer."""
+
+    def __init__(self, changes: ChangeSet, recorded_at: int) -> None:
+        self.changes = changes
+        self.recorded_at = recorded_at
+        self.done = False
+        self.stats: WriteStats | None = None
+        self.error: BaseException | None = None
+
+    @property
+    def rows(self) -> int:
+        return len(self.changes.events) + len(self.changes.nodes) + len(self.changes.relations)
+
+    def answer(self) -> WriteStats:
+        if self.error is not None:
+            raise self.error
+        assert self.stats is not None
+        return self.stats
+
+
+class GroupCommit:
+    """Coalesces the concurrent ``write`` calls of one process (see the module's doc)."""
+
+    def __init__(self, write: Write, max_rows: int = MAX_GROUP_ROWS) -> None:
+        self._write = write
+        self._max_rows = max_rows
+        self._changed = threading.Condition()
+        self._queue: list[_Batch] = []
+        self._leading = False
+        self.transactions = 0
+        """Transactions written so far (a shared one counts once)."""
+
+    def write(self, changes: ChangeSet, recorded_at: int) -> WriteStats:
+        """Write ``changes`` (alone or with concurrent batches) and return what it changed;
+        raises what writing it alone would raise."""
+        if not _shareable(changes, self._max_rows):
+            self.transactions += 1
+            return self._write(changes, recorded_at)
+        mine = _Batch(changes, recorded_at)
+        with self._changed:
+            self._queue.append(mine)
+            while not mine.done and self._leading:
+                self._changed.wait()
+            if mine.done:
+                return mine.answer()
+            self._leading = True
+        try:
+            # Lead until this writer's own batch is written; batches queued behind the
+            # group in flight go in the next one.
+            while not mine.done:
+                with self._changed:
+                    group = self._take()
+                self._commit(group)
+                with self._changed:
+                    self._changed.notify_all()
+        finally:
+            with self._changed:
+                self._leading = False
+                self._changed.notify_all()
+        return mine.answer()
+
+    def _take(self) -> list[_Batch]:
+        """Remove and return the queued batches that can share one transaction, oldest
+        first; a batch that conflicts with one taken waits for the next transaction."""
+        group: list[_Batch] = []
+        events: set[str] = set()
+        digests: dict[str, str] = {}  # node id or relation key -> the version a batch writes
+        expected: set[str] = set()
+        rows = 0
+        for batch in list(self._queue):
+            changes = batch.changes
+            if group and (rows + batch.rows > self._max_rows
+                          or not events.isdisjoint(changes.events)
+                          or _conflicts(changes, digests, expected)):
+                continue
+            group.append(batch)
+            self._queue.remove(batch)
+            events.update(changes.events)
+            digests.update((i, row.digest) for i, row in changes.nodes.items())
+            digests.update((k, row.digest) for k, row in changes.relations.items())
+            expected.update(changes.expect)
+            rows += batch.rows
+        return group
+
+    def _commit(self, group: list[_Batch]) -> None:
+        """Write ``group`` in one transaction, or each batch alone if that one fails on
+        what one of them asked for; every batch ends done, with its stats or its error."""
+        try:
+            if len(group) == 1:
+                self._alone(group[0])
+                return
+            try:
+                self.transactions += 1
+                stats = self._write(_union(group), max(b.recorded_at for b in group))
+            except (ConflictError, InvalidEventError):
+                for batch in group:
+                    self._alone(batch)
+                return
+            except BaseException as error:  # the store is down: the same answer for all
+                for batch in group:
+                    batch.error = error
+                return
+            seen: set[str] = set()
+            for batch in group:
+                batch.stats = _share(batch.changes, stats, seen)
+        finally:
+            for batch in group:
+                batch.done = True
+
+    def _alone(self, batch: _Batch) -> None:
+        self.transactions += 1
+        try:
+            batch.stats = self._write(batch.changes, batch.recorded_at)
+        except BaseException as error:
+            batch.error = error
+
+
+def _shareable(changes: ChangeSet, max_rows: int) -> bool:
+    """Whether ``changes`` may share a transaction: no retractions (they reach relations no
+    batch names) and not larger than a shared transaction."""
+    if changes.retracted_nodes or changes.retracted_relations:
+        return False
+    return len(changes.events) + len(changes.nodes) + len(changes.relations) <= max_rows
+
+
+def _union(group: list[_Batch]) -> ChangeSet:
+    """The batches of ``group`` as one change set (they are disjoint, so nothing is lost)."""
+    union = ChangeSet()
+    for batch in group:
+        union.events.update(batch.changes.events)
+        union.nodes.update(batch.changes.nodes)
+        union.relations.update(batch.changes.relations)
+        union.expect.update(batch.changes.expect)
+    return union
+
+
+def _share(changes: ChangeSet, stats: WriteStats, seen: set[str]) -> WriteStats:
+    """What a shared transaction wrote of ``changes``: a version two batches of the group
+    both asked for counts for the first (written alone, the second would find it stored).
+    ``seen`` collects the versions counted so far."""
+    nodes = (stats.nodes_written & changes.nodes.keys()) - seen
+    relations = (stats.relations_written & changes.relations.keys()) - seen
+    seen.update(nodes, relations)
+    return WriteStats(events=len(changes.events), node_versions=len(nodes),
+                      relation_versions=len(relations))
+
+
+def _conflicts(changes: ChangeSet, digests: dict[str, str], expected: set[str]) -> bool:
+    """Whether ``changes`` may not join a group that writes the versions ``digests`` and
+    expects the nodes ``expected``: it writes another version of a node or relation the
+    group writes (the history must keep both), or it expects a node the group writes or
+    writes one the group expects (the expectation must see the write)."""
+    for rows in (changes.nodes, changes.relations):
+        for key, row in rows.items():
+            if digests.get(key, row.digest) != row.digest or key in expected:
+                return True
+    return any(key in digests for key in changes.expect)
+
+
+__all__ = ["MAX_GROUP_ROWS", "GroupCommit"]

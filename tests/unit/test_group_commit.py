@@ -1,0 +1,154 @@
+"""Group commit's rules, on a fake store whose transactions are slow enough to overlap."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from provgraph.errors import ConflictError, StoreUnavailableError
+from provgraph.events import ChangeSet
+from provgraph.store.base import WriteStats
+from provgraph.store.group import GroupCommit
+
+
+class FakeStore:
+    """Writes change sets after a pause; refuses an event named ``conflict`` (a moved
+    expectation) and everything while ``down``."""
+
+    def __init__(self) -> None:
+        self.transactions: list[list[str]] = []
+        self.down = False
+
+    def write(self, changes: ChangeSet, recorded_at: int) -> WriteStats:
+        time.sleep(0.02)
+        if self.down:
+            raise StoreUnavailableError("the store is down")
+        if "conflict" in changes.events:
+            raise ConflictError("'conflict' moved")
+        self.transactions.append(sorted(changes.events))
+        return WriteStats(events=len(changes.events), node_versions=len(changes.nodes),
+                          nodes_written=set(changes.nodes))
+
+
+def _batch(event: str, node: str | None = None, digest: str | None = None) -> ChangeSet:
+    """A batch of one event writing a version of ``node`` (its content: ``digest``, by
+    default one of its own)."""
+    changes = ChangeSet(events={event: "d"})
+    if node:
+        changes.nodes[node] = SimpleNamespace(digest=digest or event)  # type: ignore[assignment]
+    return changes
+
+
+def _concurrently(group: GroupCommit, batches: list[ChangeSet]
+                  ) -> dict[str, WriteStats | BaseException]:
+    answers: dict[str, WriteStats | BaseException] = {}
+
+    def write(changes: ChangeSet) -> None:
+        try:
+            answers[next(iter(changes.events))] = group.write(changes, 1)
+        except BaseException as e:  # noqa: BLE001 - the answer under test
+            answers[next(iter(changes.events))] = e
+
+    threads = [threading.Thread(target=write, args=(b,)) for b in batches]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.001)
+    for thread in threads:
+        thread.join(timeout=30)
+    return answers
+
+
+def test_concurrent_batches_share_transactions_and_each_gets_its_own_counts() -> None:
+    store = FakeStore()
+    group = GroupCommit(store.write)
+    answers = _concurrently(group, [_batch(f"e{i}", f"n{i}") for i in range(12)])
+    assert sorted(e for t in store.transactions for e in t) == sorted(f"e{i}" for i in range(12))
+    assert len(store.transactions) < 12
+    assert max(len(t) for t in store.transactions) > 1
+    for i in range(12):
+        answer = answers[f"e{i}"]
+        assert isinstance(answer, WriteStats)
+        assert (answer.events, answer.node_versions) == (1, 1)
+
+
+def test_batches_writing_other_versions_of_one_node_never_share_a_transaction() -> None:
+    store = FakeStore()
+    answers = _concurrently(GroupCommit(store.write),
+                            [_batch(f"e{i}", "same") for i in range(6)])
+    assert all(len(t) == 1 for t in store.transactions)
+    assert len(store.transactions) == 6 and all(isinstance(a, WriteStats)
+                                               for a in answers.values())
+
+
+def test_batches_writing_the_same_version_share_it_and_the_first_counts_it() -> None:
+    # As written one after the other: the first writes the version, the rest find it.
+    store = FakeStore()
+    answers = _concurrently(GroupCommit(store.write),
+                            [_batch(f"e{i}", "same", digest="one content") for i in range(6)])
+    assert len(store.transactions) < 6
+    counted = [a.node_versions for a in answers.values() if isinstance(a, WriteStats)]
+    assert len(counted) == 6 and sum(counted) == len(store.transactions)
+
+
+def test_a_batch_expecting_a_node_another_writes_waits_for_it() -> None:
+    store = FakeStore()
+    expecting = _batch("e-expect")
+    expecting.expect["n0"] = 1
+    _concurrently(GroupCommit(store.write),
+                  [_batch("e-first"), _batch("e0", "n0"), expecting, _batch("e9", "n9")])
+    together = next(t for t in store.transactions if "e0" in t)
+    assert "e-expect" not in together
+
+
+def test_a_conflict_in_a_shared_transaction_fails_only_its_own_batch() -> None:
+    store = FakeStore()
+    batches = [_batch(f"e{i}", f"n{i}") for i in range(5)]
+    batches.insert(2, _batch("conflict", "c"))
+    answers = _concurrently(GroupCommit(store.write), batches)
+    assert isinstance(answers["conflict"], ConflictError)
+    assert sorted(e for t in store.transactions for e in t) == [f"e{i}" for i in range(5)]
+    assert all(isinstance(answers[f"e{i}"], WriteStats) for i in range(5))
+
+
+def test_a_store_that_is_down_answers_every_waiting_batch_with_its_error() -> None:
+    store = FakeStore()
+    store.down = True
+    answers = _concurrently(GroupCommit(store.write),
+                            [_batch(f"e{i}", f"n{i}") for i in range(6)])
+    assert all(isinstance(a, StoreUnavailableError) for a in answers.values())
+    assert len(answers) == 6 and not store.transactions
+
+
+def test_a_batch_larger_than_a_shared_transaction_is_written_alone() -> None:
+    store = FakeStore()
+    big = ChangeSet(events={f"big{i}": "d" for i in range(5)})
+    assert GroupCommit(store.write, max_rows=3).write(big, 1).events == 5
+    assert store.transactions == [sorted(big.events)]
+
+
+def test_one_writer_is_written_at_once() -> None:
+    store = FakeStore()
+    group = GroupCommit(store.write)
+    for i in range(3):
+        assert group.write(_batch(f"e{i}"), 1).events == 1
+    assert store.transactions == [["e0"], ["e1"], ["e2"]]
+
+
+@pytest.mark.parametrize("retract", ["nodes", "relations"])
+def test_retractions_are_written_alone(retract: str) -> None:
+    # A retraction reaches relations no batch names, so it never shares a transaction.
+    batches = []
+    for i in range(5):
+        changes = _batch(f"r{i}")
+        if retract == "nodes":
+            changes.retracted_nodes.add(f"x{i}")
+        else:
+            changes.retracted_relations[f"k{i}"] = None  # type: ignore[assignment]
+        batches.append(changes)
+    store = FakeStore()
+    answers = _concurrently(GroupCommit(store.write), batches)
+    assert len(store.transactions) == 5 and all(len(t) == 1 for t in store.transactions)
+    assert all(isinstance(a, WriteStats) for a in answers.values())
