@@ -5,8 +5,10 @@
 // meanwhile anyway makes this batch's append fail, and the batch runs again.
 // Returns the head (seq, hash, recorded_at), which of $events are stored, and the current
 // version of each node in $nodes ([id, version, digest, opaque, retracted]) and of each
-// relation in $relations ([key, version, digest, retracted]).
-// Parameters: $events [string], $nodes [string], $relations [{key, from, to}], $forever.
+// relation in $relations ([key, version, digest, retracted]), and the current kind, type and
+// opacity of each node in $refs ([id, kind, type, opaque]: what the batch's checks need).
+// Parameters: $events [string], $nodes [string], $relations [{key, from, to}], $refs [string],
+//   $forever.
 MERGE (writers:PGMeta {id: 'writers'})
 SET writers.busy = true
 REMOVE writers.busy
@@ -41,4 +43,10 @@ CALL () {
   }
   RETURN collect(found) AS relations
 }
-RETURN seq, hash, last, known, nodes, relations
+CALL () {
+  UNWIND $refs AS id
+  MATCH (v:PGNodeVersion {id: id, superseded_at: $forever})
+  WHERE NOT v.retracted
+  RETURN collect([v.id, v.kind, v.type, v.opaque]) AS kinds
+}
+RETURN seq, hash, last, known, nodes, relations, kinds

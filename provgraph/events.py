@@ -13,7 +13,7 @@ changes nothing. The JSON Schema of the current version is committed as
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -179,6 +179,11 @@ def relation_row(relation: Relation) -> RelationRow:
     return RelationRow(relation, key, text, joined_digest((key, relation.role, text)))
 
 
+Check = Callable[[Mapping[str, tuple[str, str | None, bool]]], None]
+"""A check of a batch against the current kinds of the nodes it names (see
+:attr:`ChangeSet.checks`)."""
+
+
 @dataclass
 class ChangeSet:
     """What a batch asks the store to write, folded so each id appears at most once.
@@ -194,6 +199,14 @@ class ChangeSet:
     expect: dict[str, int] = field(default_factory=dict)
     """Optimistic concurrency: node id -> the current version the batch was computed from
     (0: absent); the store raises ConflictError if another writer changed it since."""
+    checks: list[Check] = field(default_factory=list)
+    """Checks the store runs in the write's transaction, after refusing events already
+    stored and before writing anything, on the current kinds of the nodes in
+    ``check_nodes`` (node id -> (kind, type, opaque), current nodes only). One raising
+    InvalidEventError aborts the write: the input is checked against exactly the state it
+    is written on, without a read of its own before."""
+    check_nodes: set[str] = field(default_factory=set)
+    """The nodes whose kinds ``checks`` need."""
 
     def __bool__(self) -> bool:
         return bool(self.events)

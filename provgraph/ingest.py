@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from provgraph.clock import now_us
@@ -53,33 +54,47 @@ def ingest(
     known: Known | None = None,
 ) -> IngestResult:
     """Validate and write native events into ``store``; one transaction a batch (see
-    :meth:`provgraph.graph.Graph.ingest`, which documents what it raises). ``known`` is
-    what the caller already read of the store for these events (:meth:`Store.known`), so
-    that only the rest is read."""
+    :meth:`provgraph.graph.Graph.ingest`, which documents what it raises). Input written in
+    several transactions is checked whole against the store first; ``known`` is what the
+    caller already read of the store for it (:meth:`Store.known`), so that only the rest
+    is read."""
     parsed = parse_events(event_list(events))
-    found = lookup(store, parsed, known)
-    new = fresh(found.events, parsed)
-    check_references(found.kinds, new, check_kinds)
+    size = batch_size or max(len(parsed), 1)
+    # Input written in one transaction is checked in it, against the state it is written
+    # on (no read before); input written in several is checked whole first, so that bad
+    # input writes nothing.
+    inside = len(parsed) <= size
+    if inside:
+        new = parsed
+    else:
+        found = lookup(store, parsed, known)
+        new = fresh(found.events, parsed)
+        check_references(found.kinds, new, check_kinds)
     skipped = len(parsed) - len(new)
     total = IngestResult(0, 0, 0, 0, 0)
-    size = batch_size or max(len(new), 1)
     for start in range(0, len(new), size):
         chunk = new[start : start + size]
         for attempt in range(_RETRIES):
             changes = fold(chunk)
             if expect:
                 changes.expect = dict(expect)
+            if inside:
+                changes.check_nodes = references(chunk)
+                changes.checks.append(
+                    partial(check_references, events=chunk, check_kinds=check_kinds))
             try:
                 stats = store.write(changes, now_us())
                 break
             except ConflictError:
-                # Another writer committed some of these events first: drop them (their
-                # content is checked again) and write the rest; a moved expectation is
-                # the caller's to retry.
-                if expect or attempt == _RETRIES - 1:
+                # Another writer committed some of these events first (or the input
+                # replays stored ones): drop them (their content is checked again) and
+                # write the rest; a moved expectation is the caller's to retry.
+                if attempt == _RETRIES - 1:
                     raise
                 before = len(chunk)
                 chunk = fresh(store.known_events([e.id for e in chunk]), chunk)
+                if expect and len(chunk) == before:
+                    raise
                 skipped += before - len(chunk)
                 if not chunk:
                     stats = WriteStats()

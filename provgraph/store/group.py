@@ -15,11 +15,12 @@ written alone again, so every writer gets its own answer: the pipeline's usual r
 then apply unchanged.
 
 >>> from provgraph.events import ChangeSet
->>> calls = []
->>> group = GroupCommit(lambda changes, t: calls.append(len(changes.events)) or WriteStats())
->>> changes = ChangeSet(events={"e1": "digest"})
->>> group.write(changes, 1).events, calls
-(1, [1])
+>>> written = []
+>>> def write(changes, recorded_at):
+...     written.append(sorted(changes.events))
+...     return WriteStats(events=len(changes.events))
+>>> GroupCommit(write).write(ChangeSet(events={"e1": "digest"}), 1).events, written
+(1, [['e1']])
 """
 
 from __future__ import annotations
@@ -172,6 +173,8 @@ def _union(group: list[_Batch]) -> ChangeSet:
         union.nodes.update(batch.changes.nodes)
         union.relations.update(batch.changes.relations)
         union.expect.update(batch.changes.expect)
+        union.checks += batch.changes.checks
+        union.check_nodes |= batch.changes.check_nodes
     return union
 
 

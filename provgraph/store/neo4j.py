@@ -259,6 +259,7 @@ class Neo4jStore:
             "nodes": sorted(set(changes.nodes) | set(changes.expect)),
             "relations": [{"key": r.key, "from": r.relation.from_, "to": r.relation.to}
                           for r in changes.relations.values()],
+            "refs": sorted(changes.check_nodes) if changes.checks else [],
             "forever": FOREVER}).single(strict=True)
         # What this batch relied on must not have moved since the pipeline read it.
         refuse_known(read["known"])
@@ -267,6 +268,10 @@ class Neo4jStore:
             refuse_moved(changes.expect, {
                 i: 0 if retracted else version
                 for i, (version, _, _, retracted) in nodes.items()})
+        if changes.checks:
+            kinds = {i: (kind, type_, bool(opaque)) for i, kind, type_, opaque in read["kinds"]}
+            for check in changes.checks:
+                check(kinds)
         relations = {v[0]: v[1:] for v in read["relations"]}
         t = recorded_at if read["last"] is None else max(recorded_at, read["last"] + 1)
         written = [event_row_hash(i, d) for i, d in changes.events.items()]

@@ -53,7 +53,8 @@ def read_head(tx: neo4j.ManagedTransaction, events: list[str]) -> tuple[
     """The chain head ``(seq, hash)`` (None on an empty chain), its recorded_at, and which of
     ``events`` are stored, read first in a write transaction (``write_read.cypher``)."""
     r = tx.run(cypher_library.load("write_read"), {
-        "events": events, "nodes": [], "relations": [], "forever": FOREVER}).single(strict=True)
+        "events": events, "nodes": [], "relations": [], "refs": [], "forever": FOREVER}
+    ).single(strict=True)
     return ((r["seq"], r["hash"]) if r["seq"] is not None else None), r["last"], r["known"]
 
 

@@ -191,6 +191,10 @@ class SQLiteStore:
                 t = self._tick(db, recorded_at)
                 refuse_known(self._known(db, list(changes.events)))
                 refuse_moved(changes.expect, self._current_versions(db, changes.expect))
+                if changes.checks:
+                    kinds = self.kinds(changes.check_nodes, NOW)
+                    for check in changes.checks:
+                        check(kinds)
                 fresh = list(changes.events.items())
                 db.executemany(
                     "INSERT INTO events(id, digest, recorded_at) VALUES (?, ?, ?)",
