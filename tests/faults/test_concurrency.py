@@ -11,6 +11,7 @@ import pytest
 
 import provgraph
 from provgraph import ConflictError
+from provgraph.clock import NOW
 from provgraph.graph import Graph
 
 
@@ -149,4 +150,30 @@ def test_openlineage_halves_racing_in_one_process_both_land(graph: Graph) -> Non
     for run in runs:
         node = graph.node(f"openlineage:run/{run}")
         assert node.started_at and node.ended_at, (run, node.started_at, node.ended_at)
+    assert graph.verify().ok
+
+
+def test_a_bad_batch_among_concurrent_ones_fails_alone(graph: Graph) -> None:
+    # The bad batch's reference check fails inside a transaction it may share: that
+    # transaction is abandoned and every batch written again alone.
+    graph.ingest({"id": "base", "nodes": [{"id": "m:base", "kind": "entity"}]})
+    refused: list[str] = []
+
+    def writer(i: int) -> None:
+        for n in range(10):
+            target = "m:nowhere" if i == 2 else "m:base"
+            event = {"id": f"b{i}-{n}", "nodes": [{"id": f"m:{i}-{n}", "kind": "entity"}],
+                     "relations": [{"relation": "wasDerivedFrom", "from": f"m:{i}-{n}",
+                                    "to": target}]}
+            try:
+                assert graph.ingest(event).relation_versions == 1
+            except provgraph.InvalidEventError as e:
+                assert "relations.0.to: unknown node 'm:nowhere'" in str(e)
+                refused.append(event["id"])
+
+    assert not _threads(6, writer)
+    assert sorted(refused) == sorted(f"b2-{n}" for n in range(10))
+    stored = graph.store.known_events([f"b{i}-{n}" for i in range(6) for n in range(10)])
+    assert set(stored) == {f"b{i}-{n}" for i in range(6) if i != 2 for n in range(10)}
+    assert not graph.store.nodes([f"m:2-{n}" for n in range(10)], NOW)
     assert graph.verify().ok
