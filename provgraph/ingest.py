@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from provgraph.clock import now_us
+from provgraph.collector import collector_paused
 from provgraph.errors import ConflictError, InvalidEventError
 from provgraph.events import Event, fold, parse_events
 from provgraph.model import RELATION_KINDS, Kind
@@ -58,7 +59,17 @@ def ingest(
     several transactions is checked whole against the store first; ``known`` is what the
     caller already read of the store for it (:meth:`Store.known`), so that only the rest
     is read."""
-    parsed = parse_events(event_list(events))
+    with collector_paused():
+        return _ingest(store, event_list(events), batch_size=batch_size, progress=progress,
+                       check_kinds=check_kinds, expect=expect, known=known)
+
+
+def _ingest(
+    store: Store, events: list[Any], *, batch_size: int | None,
+    progress: Callable[[int], None] | None, check_kinds: bool,
+    expect: Mapping[str, int] | None, known: Known | None,
+) -> IngestResult:
+    parsed = parse_events(events)
     size = batch_size or max(len(parsed), 1)
     # Input written in one transaction is checked in it, against the state it is written
     # on (no read before); input written in several is checked whole first, so that bad

@@ -7,16 +7,15 @@ reached, and which opaque nodes cut the lineage short.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections import deque
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
 from provgraph.clock import NOW
+from provgraph.collector import collector_paused
 from provgraph.encoding import encode_basestring
 from provgraph.errors import ConfigurationError, NotFoundError
 from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS, RelationName
@@ -132,20 +131,6 @@ def _shortest_depths(
     return depths
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A large answer allocates hundreds of thousands of small objects that hold no cycles;
-    the cyclic garbage collector's repeated passes over them while they are built cost more
-    than the walk, so it waits until the answer is built."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def walk(
     store: Store, root: str, direction: Direction, *, depth: int | None,
     relations: Iterable[str] | None, include_agents: bool, as_of: int,
@@ -153,7 +138,7 @@ def walk(
     """Ancestry (``down``) or impact (``up``) of ``root``; raises NotFoundError if absent."""
     if depth is not None and (not isinstance(depth, int) or depth < 0):
         raise ConfigurationError(f"depth must be a non-negative integer, got {depth!r}")
-    with _collector_paused():
+    with collector_paused():
         names = relation_set(relations, include_agents)
         walked = store.walk_now(root, direction, names, depth) if as_of >= NOW else None
         if walked is None:
