@@ -13,7 +13,9 @@ CALL (a) {
 }
 CALL (a) {
   OPTIONAL MATCH (a)-[p:PG_DEP|PG_RESP|PG_REL]->(b:PGNode)
-  RETURN collect(type(p) + ' ' + p.rel + ' ' + p.key + ' ' + b.id) AS have
+  RETURN collect(type(p) + ' ' + p.rel + ' '
+                 + coalesce(p.key, p.rel + ':' + a.id + '->' + b.id + CASE WHEN coalesce(p.role, '') = '' THEN '' ELSE '#' + p.role END)
+                 + ' ' + b.id) AS have
 }
 WITH a, [x IN want WHERE NOT x IN have] AS missing, [x IN have WHERE NOT x IN want] AS extra
 WHERE size(missing) > 0 OR size(extra) > 0

@@ -10,10 +10,12 @@
 // is a relationship of its PROV type between two (:PGNode)s, valid from recorded_at until
 // superseded_at; follow = false marks granularity "members" edges, kept, never traversed.
 // The projection holds one thin relationship per current, followable relation whose source
-// is not opaque: :PG_DEP, :PG_RESP or :PG_REL with the PROV name (rel), key and role.
+// is not opaque: :PG_DEP, :PG_RESP or :PG_REL with the PROV name (rel) and role, and the key
+// only when it is not rel:from->to#role (row.odd_key; readers compute the usual key).
 // Parameters: $events [{id, digest}],
 //   $nodes [{id, kind, type, opaque, data, digest, version}],
-//   $relations [{key, relation, from, to, role, follow, data, digest, version, projected}],
+//   $relations [{key, relation, from, to, role, follow, data, digest, version, projected,
+//   odd_key}],
 //   $chain {seq, prev, body, hash} or null, $t (recorded_at), $forever.
 CALL () {
   UNWIND $events AS row
@@ -55,7 +57,9 @@ CALL () {
     WITH a, b, row
     WHERE row.version > 1
     MATCH (a)-[cur]->(b)
-    WHERE cur.key = row.key AND (cur.version = row.version - 1 OR type(cur) STARTS WITH 'PG_')
+    WHERE (cur.key = row.key AND cur.version = row.version - 1)
+       OR (type(cur) STARTS WITH 'PG_'
+           AND coalesce(cur.key, cur.rel + ':' + a.id + '->' + b.id + CASE WHEN coalesce(cur.role, '') = '' THEN '' ELSE '#' + cur.role END) = row.key)
     FOREACH (_ IN CASE WHEN type(cur) STARTS WITH 'PG_' THEN [1] ELSE [] END | DELETE cur)
     FOREACH (_ IN CASE WHEN type(cur) STARTS WITH 'PG_' THEN [] ELSE [1] END |
       SET cur.superseded_at = $t)
@@ -68,7 +72,7 @@ CALL () {
   WITH a, b, row
   WHERE row.follow AND NOT coalesce(a.opaque, false)
   CREATE (a)-[p:$(row.projected)]->(b)
-  SET p.rel = row.relation, p.key = row.key, p.role = row.role
+  SET p.rel = row.relation, p.role = row.role, p.key = row.odd_key
 }
 CALL () {
   WITH $chain AS c

@@ -301,7 +301,9 @@ class Neo4jStore:
                 "key": rrow.key, "relation": rel.relation.value, "from": rel.from_,
                 "to": rel.to, "role": rel.role, "follow": rel.follows, "data": rrow.data,
                 "digest": rrow.digest, "version": version + 1,
-                "projected": projected_type(rel.relation.value)})
+                "projected": projected_type(rel.relation.value),
+                # The projection keeps a key only where readers cannot compute it.
+                "odd_key": rrow.key if rel.id else None})
             written.append(relation_row_hash(
                 rrow.key, version + 1, rel.relation.value, rel.from_, rel.to, rel.role,
                 rel.follows, rrow.data, rrow.digest, False))
@@ -441,9 +443,20 @@ class Neo4jStore:
         down = direction == "down"
         for node_id, kind, type_, opaque, edges in records[0]["rows"] if records else []:
             walked.nodes[node_id] = (kind, type_, bool(opaque))
-            found.extend((node_id, relation, other, key, role) if down else
-                         (other, relation, node_id, key, role)
-                         for relation, other, key, role in edges)
+            # A projected edge keeps its key only when it has an explicit id; the usual
+            # key is relation_key's, written out here (it runs once per edge).
+            if down:
+                found.extend(
+                    (node_id, relation, other, key or (
+                        f"{relation}:{node_id}->{other}#{role}" if role
+                        else f"{relation}:{node_id}->{other}"), role)
+                    for relation, other, role, key in edges)
+            else:
+                found.extend(
+                    (other, relation, node_id, key or (
+                        f"{relation}:{other}->{node_id}#{role}" if role
+                        else f"{relation}:{other}->{node_id}"), role)
+                    for relation, other, role, key in edges)
         # tuple.__new__ builds each named tuple in C (its own __new__ is Python).
         walked.edges = list(map(tuple.__new__, repeat(LineageEdge), found))
         return walked

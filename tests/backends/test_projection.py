@@ -43,6 +43,33 @@ def test_walks_now_equal_walks_of_the_history(graph: Graph) -> None:
         "B", relations=["wasDerivedFrom"], as_of=LATER).to_dict()
 
 
+def test_keys_roles_and_explicit_ids_survive_the_structure_for_now(graph: Graph) -> None:
+    # The structure for now keeps a relation's key only where it cannot be computed from
+    # the relation, its ends and role (an explicit id); every key must still come out whole.
+    nodes = [{"id": i, "kind": "entity"} for i in ("m", "base", "data", "odd:id->x#y")]
+    graph.ingest({"id": "k1", "nodes": nodes, "relations": [
+        {"relation": "wasDerivedFrom", "from": "m", "to": "base", "role": "base model"},
+        {"relation": "wasDerivedFrom", "from": "m", "to": "base", "id": "second-derivation"},
+        {"relation": "wasDerivedFrom", "from": "m", "to": "data"},
+        {"relation": "wasDerivedFrom", "from": "m", "to": "odd:id->x#y", "role": "a#b"},
+        {"relation": "wasDerivedFrom", "from": "odd:id->x#y", "to": "data", "id": "x@y"}]})
+    # A corrected relation (new attributes, same key) replaces its projected edge.
+    graph.ingest({"id": "k2", "relations": [
+        {"relation": "wasDerivedFrom", "from": "m", "to": "base", "id": "second-derivation",
+         "attributes": {"note": "corrected"}}]})
+    assert _every_walk(graph, None) == _every_walk(graph, LATER)
+    for root, walk in (("m", graph.ancestry), ("data", graph.impact)):
+        assert walk(root).edges == walk(root, as_of=LATER).edges
+    edges = graph.ancestry("m").edges
+    assert [e.role for e in edges if e.source == "m" and e.target != "data"] == [
+        "base model", None, "a#b"]
+    assert sorted(e.key for e in edges) == sorted([
+        "wasDerivedFrom:m->base#base model", "wasDerivedFrom:m->base@second-derivation",
+        "wasDerivedFrom:m->data", "wasDerivedFrom:m->odd:id->x#y#a#b",
+        "wasDerivedFrom:odd:id->x#y->data@x@y"])
+    assert graph.verify().ok
+
+
 def _cypher(graph: Graph, text: str) -> None:
     store: Any = graph.store
     with store._driver.session(database=store.database) as session:
