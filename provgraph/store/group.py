@@ -106,20 +106,21 @@ class GroupCommit:
         first; a batch that conflicts with one taken waits for the next transaction."""
         group: list[_Batch] = []
         events: set[str] = set()
-        digests: dict[str, str] = {}  # node id or relation key -> the version a batch writes
+        nodes: dict[str, str] = {}  # node id -> the digest of the version a batch writes
+        relations: dict[str, str] = {}  # relation key -> the same
         expected: set[str] = set()
         rows = 0
         for batch in list(self._queue):
             changes = batch.changes
             if group and (rows + batch.rows > self._max_rows
                           or not events.isdisjoint(changes.events)
-                          or _conflicts(changes, digests, expected)):
+                          or _conflicts(changes, nodes, relations, expected)):
                 continue
             group.append(batch)
             self._queue.remove(batch)
             events.update(changes.events)
-            digests.update((i, row.digest) for i, row in changes.nodes.items())
-            digests.update((k, row.digest) for k, row in changes.relations.items())
+            nodes.update((i, row.digest) for i, row in changes.nodes.items())
+            relations.update((k, row.digest) for k, row in changes.relations.items())
             expected.update(changes.expect)
             rows += batch.rows
         return group
@@ -142,9 +143,10 @@ class GroupCommit:
                 for batch in group:
                     batch.error = error
                 return
-            seen: set[str] = set()
+            seen_nodes: set[str] = set()
+            seen_relations: set[str] = set()
             for batch in group:
-                batch.stats = _share(batch.changes, stats, seen)
+                batch.stats = _share(batch.changes, stats, seen_nodes, seen_relations)
         finally:
             for batch in group:
                 batch.done = True
@@ -178,27 +180,33 @@ def _union(group: list[_Batch]) -> ChangeSet:
     return union
 
 
-def _share(changes: ChangeSet, stats: WriteStats, seen: set[str]) -> WriteStats:
+def _share(changes: ChangeSet, stats: WriteStats, seen_nodes: set[str],
+           seen_relations: set[str]) -> WriteStats:
     """What a shared transaction wrote of ``changes``: a version two batches of the group
     both asked for counts for the first (written alone, the second would find it stored).
-    ``seen`` collects the versions counted so far."""
-    nodes = (stats.nodes_written & changes.nodes.keys()) - seen
-    relations = (stats.relations_written & changes.relations.keys()) - seen
-    seen.update(nodes, relations)
+    ``seen_nodes`` and ``seen_relations`` collect the versions counted so far."""
+    nodes = (stats.nodes_written & changes.nodes.keys()) - seen_nodes
+    relations = (stats.relations_written & changes.relations.keys()) - seen_relations
+    seen_nodes.update(nodes)
+    seen_relations.update(relations)
     return WriteStats(events=len(changes.events), node_versions=len(nodes),
                       relation_versions=len(relations))
 
 
-def _conflicts(changes: ChangeSet, digests: dict[str, str], expected: set[str]) -> bool:
-    """Whether ``changes`` may not join a group that writes the versions ``digests`` and
-    expects the nodes ``expected``: it writes another version of a node or relation the
-    group writes (the history must keep both), or it expects a node the group writes or
-    writes one the group expects (the expectation must see the write)."""
-    for rows in (changes.nodes, changes.relations):
-        for key, row in rows.items():
-            if digests.get(key, row.digest) != row.digest or key in expected:
-                return True
-    return any(key in digests for key in changes.expect)
+def _conflicts(changes: ChangeSet, nodes: dict[str, str], relations: dict[str, str],
+               expected: set[str]) -> bool:
+    """Whether ``changes`` may not join a group that writes the node and relation versions
+    ``nodes`` and ``relations`` (id or key -> digest) and expects the nodes ``expected``: it
+    writes another version of a node or relation the group writes (the history must keep
+    both), or it expects a node the group writes or writes one the group expects (the
+    expectation must see the write)."""
+    for node_id, row in changes.nodes.items():
+        if nodes.get(node_id, row.digest) != row.digest or node_id in expected:
+            return True
+    for key, rrow in changes.relations.items():
+        if relations.get(key, rrow.digest) != rrow.digest:
+            return True
+    return any(node_id in nodes for node_id in changes.expect)
 
 
 __all__ = ["MAX_GROUP_ROWS", "GroupCommit"]
