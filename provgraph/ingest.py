@@ -19,7 +19,7 @@ from provgraph.collector import collector_paused
 from provgraph.errors import ConflictError, InvalidEventError
 from provgraph.events import Event, fold, parse_events
 from provgraph.model import RELATION_KINDS, Kind
-from provgraph.store.base import Known, NodeKind, Store, WriteStats
+from provgraph.store.base import NodeKind, Store, WriteStats
 
 _RETRIES = 50
 
@@ -52,22 +52,20 @@ def ingest(
     progress: Callable[[int], None] | None = None,
     check_kinds: bool = True,
     expect: Mapping[str, int] | None = None,
-    known: Known | None = None,
 ) -> IngestResult:
     """Validate and write native events into ``store``; one transaction a batch (see
     :meth:`provgraph.graph.Graph.ingest`, which documents what it raises). Input written in
-    several transactions is checked whole against the store first; ``known`` is what the
-    caller already read of the store for it (:meth:`Store.known`), so that only the rest
-    is read."""
+    one transaction is checked inside it; input written in several is checked whole
+    against the store first, in one read (:meth:`Store.known`)."""
     with collector_paused():
         return _ingest(store, event_list(events), batch_size=batch_size, progress=progress,
-                       check_kinds=check_kinds, expect=expect, known=known)
+                       check_kinds=check_kinds, expect=expect)
 
 
 def _ingest(
     store: Store, events: list[Any], *, batch_size: int | None,
     progress: Callable[[int], None] | None, check_kinds: bool,
-    expect: Mapping[str, int] | None, known: Known | None,
+    expect: Mapping[str, int] | None,
 ) -> IngestResult:
     parsed = parse_events(events)
     size = batch_size or max(len(parsed), 1)
@@ -78,7 +76,7 @@ def _ingest(
     if inside:
         new = parsed
     else:
-        found = lookup(store, parsed, known)
+        found = store.known({e.id for e in parsed}, references(parsed))
         new = fresh(found.events, parsed)
         check_references(found.kinds, new, check_kinds)
     skipped = len(parsed) - len(new)
@@ -115,21 +113,6 @@ def _ingest(
             progress(len(chunk))
     total.skipped_events += skipped
     return total
-
-
-def lookup(store: Store, events: list[Event], known: Known | None = None) -> Known:
-    """What ``store`` holds of the events and nodes ``events`` name, in one read; with
-    ``known`` (read before for some of them), only the rest is read."""
-    event_ids = {e.id for e in events}
-    wanted = references(events)
-    if known is not None:
-        event_ids -= known.asked_events
-        wanted -= known.asked_nodes
-    found = store.known(event_ids, wanted) if event_ids or wanted else Known({}, {})
-    if known is None:
-        return found
-    return Known({**known.events, **found.events}, {**known.kinds, **found.kinds},
-                 known.asked_events | found.asked_events, known.asked_nodes | found.asked_nodes)
 
 
 def references(events: list[Event]) -> set[str]:

@@ -338,19 +338,19 @@ def ingest_run_events(store: Store, events: Any) -> IngestResult:
     parsed = [parse_run_event(item) for item in event_list(events)]
     total = IngestResult(0, 0, 0, 0, 0)
     for event in parsed:
-        activity = run_id(event) if isinstance(event, RunEvent) else None
-        ids = _references(event) | ({activity} if activity else set())
+        ids = _references(event)
+        if isinstance(event, RunEvent):
+            ids.add(run_id(event))
         for attempt in range(_RETRIES):
-            # What the store holds of the event and the nodes it names, in one read, handed
-            # on so that the pipeline reads only the rest.
+            # What the store holds of the event and the nodes it names, in one read (the
+            # pipeline then checks the native event inside its write).
             found = store.known([event_id(event)], ids)
             if found.events:
                 # A replay is a no-op, whatever has been merged into its run since.
                 total.skipped_events += 1
                 break
             if not isinstance(event, RunEvent):
-                total.add(ingest(store, static_to_native(event, set(found.kinds)),
-                                 known=found))
+                total.add(ingest(store, static_to_native(event, set(found.kinds))))
                 break
             # Merge into the run as it is now; if another event of the run lands first,
             # merge again (nothing is lost).
@@ -359,8 +359,7 @@ def ingest_run_events(store: Store, events: Any) -> IngestResult:
                        if activity in found.kinds else None)
             try:
                 total.add(ingest(store, to_native(event, current, set(found.kinds)),
-                                 expect={activity: current.version if current else 0},
-                                 known=found))
+                                 expect={activity: current.version if current else 0}))
                 break
             except ConflictError:
                 if attempt == _RETRIES - 1:

@@ -200,6 +200,7 @@ class CompactWalk:
 NodeKind = tuple[str, str | None, bool]
 """``(kind, type, opaque)`` of a node at some time."""
 
+
 class Known(NamedTuple):
     """What a store holds of the events and nodes a batch names (see :meth:`Store.known`)."""
 
@@ -207,10 +208,6 @@ class Known(NamedTuple):
     """Event id -> digest, for the stored events among those asked about."""
     kinds: dict[str, NodeKind]
     """Node id -> current kind, type and opacity, for the current nodes asked about."""
-    asked_events: frozenset[str] = frozenset()
-    """The event ids asked about (a stored one is in ``events``)."""
-    asked_nodes: frozenset[str] = frozenset()
-    """The node ids asked about (a current one is in ``kinds``)."""
 
 
 @dataclass

@@ -379,7 +379,7 @@ class Neo4jStore:
                              forever=FOREVER)[0]
         return Known(dict(record["events"]),
                      {i: (kind, type_, bool(opaque)) for i, kind, type_, opaque
-                      in record["kinds"]}, frozenset(events), frozenset(nodes))
+                      in record["kinds"]})
 
     def nodes(self, ids: Iterable[str], as_of: int) -> dict[str, StoredNode]:
         """The versions of ``ids`` visible at ``as_of``."""

@@ -356,8 +356,7 @@ class SQLiteStore:
     def known(self, events: Collection[str], nodes: Collection[str]) -> Known:
         """Stored events among ``events`` and current kinds of ``nodes``, in one snapshot."""
         with self._snapshot():
-            return Known(self.known_events(events), self.kinds(nodes, NOW),
-                         frozenset(events), frozenset(nodes))
+            return Known(self.known_events(events), self.kinds(nodes, NOW))
 
     def _visible(self, columns: str, ids: Iterable[str], as_of: int) -> list[Any]:
         return self._read(
