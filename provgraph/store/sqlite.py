@@ -38,6 +38,7 @@ from provgraph.store.sqlite_chain import (
     SQLiteChainLog,
     append_entry,
 )
+from provgraph.store.sqlite_checkpoint import BACKSTOP_PAGES, Checkpointer
 from provgraph.store.sqlite_index import REBUILD_ROWS, AdjacencyIndex, Head
 
 SCHEMA_VERSION = "1"
@@ -52,7 +53,6 @@ CREATE TABLE IF NOT EXISTS node_versions (
     recorded_at INTEGER NOT NULL, superseded_at INTEGER NOT NULL,
     retracted INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (id, version));
-CREATE INDEX IF NOT EXISTS node_versions_valid ON node_versions (id, superseded_at);
 CREATE TABLE IF NOT EXISTS relation_versions (
     key TEXT NOT NULL, version INTEGER NOT NULL, relation TEXT NOT NULL,
     src TEXT NOT NULL, dst TEXT NOT NULL, role TEXT, follow INTEGER NOT NULL,
@@ -62,11 +62,12 @@ CREATE TABLE IF NOT EXISTS relation_versions (
     PRIMARY KEY (key, version));
 CREATE INDEX IF NOT EXISTS relation_versions_src ON relation_versions (src, superseded_at);
 CREATE INDEX IF NOT EXISTS relation_versions_dst ON relation_versions (dst, superseded_at);
-CREATE INDEX IF NOT EXISTS relation_versions_valid ON relation_versions (key, superseded_at);
 CREATE TABLE IF NOT EXISTS chain (
     seq INTEGER PRIMARY KEY, recorded_at INTEGER NOT NULL, prev TEXT NOT NULL,
     body TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chain_recorded ON chain (recorded_at);
+DROP INDEX IF EXISTS node_versions_valid;
+DROP INDEX IF EXISTS relation_versions_valid;
 """
 
 # A version is visible at :t when it was recorded by then, not yet superseded, no tombstone.
@@ -76,6 +77,9 @@ _OPAQUE_AT = (
     + _VISIBLE.format(a="o")
     + ")"
 )
+# A version's current row is found through the primary key (id or key, version): a node or
+# relation has a few versions. Files written by earlier versions had a second index on
+# (id or key, superseded_at); it cost every insert a random B-tree descent more and is dropped.
 _CHUNK = 500
 def _walk_sql(direction: Direction, relation_params: str, bounded: bool) -> str:
     """The recursive CTE of one traversal; ``bounded`` tracks depth to stop at ``:max_depth``."""
@@ -117,6 +121,7 @@ class SQLiteStore:
         self._index: AdjacencyIndex | None = None
         self._index_saved: Head | None = None
         self._group = GroupCommit(self._write)
+        self._checkpoints = Checkpointer(self.path)
         self.index_path = (None if self.path == ":memory:"
                            else Path(self.path).expanduser().with_name(
                                Path(self.path).name + ".index"))
@@ -130,6 +135,7 @@ class SQLiteStore:
             # FULL: a batch we acknowledged survives power loss, not only a crash.
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
             with self._transaction():
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
@@ -157,6 +163,7 @@ class SQLiteStore:
                 raise
             else:
                 self._db.execute("COMMIT")
+                self._checkpoints.committed()
 
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -578,4 +585,5 @@ class SQLiteStore:
         """Save the adjacency index if it changed, and close the database connection."""
         with self._lock:
             self.save_index()
+            self._checkpoints.close()
             self._db.close()
