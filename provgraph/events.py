@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from provgraph.encoding import canonical_digest, canonical_json, joined_digest
+from provgraph.encoding import canonical_digest, canonical_json, joined_digest, sha256_hex
 from provgraph.errors import InvalidEventError
 from provgraph.model import Node, Relation, RelationRef
 
@@ -62,14 +62,16 @@ class Event(BaseModel):
 
     def rows(self) -> tuple[list[NodeRow], list[RelationRow], str]:
         """The event's node rows, relation rows and content digest (computed once)."""
-        if self._rows is None:
+        # The private slot read directly: ``self._rows`` goes through pydantic's __getattr__.
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        rows: tuple[list[NodeRow], list[RelationRow], str] | None = private["_rows"]
+        if rows is None:
             nodes = [node_row(n) for n in self.nodes]
             relations = [relation_row(r) for r in self.relations]
             parts = [row.digest for row in nodes] + [row.digest for row in relations]
             parts += sorted(self.retract.nodes) + sorted(r.key for r in self.retract.relations)
-            digest = joined_digest(parts, "\x1e")
-            self._rows = (nodes, relations, digest)
-        return self._rows
+            rows = private["_rows"] = (nodes, relations, joined_digest(parts, "\x1e"))
+        return rows
 
     def digest(self) -> str:
         """A digest of the event's content, to tell a replay from a conflicting reuse of an id."""
@@ -176,7 +178,8 @@ def relation_row(relation: Relation) -> RelationRow:
     # Most relations carry nothing but their ends: skip the encoder for them.
     text = _BARE if len(data) == 1 and not relation.attributes else canonical_json(data)
     key = relation.key
-    return RelationRow(relation, key, text, joined_digest((key, relation.role, text)))
+    # joined_digest((key, role, text)), written out: str(None) is "None" as there.
+    return RelationRow(relation, key, text, sha256_hex(f"{key}\x1f{relation.role}\x1f{text}"))
 
 
 Check = Callable[[Mapping[str, tuple[str, str | None, bool]]], None]

@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
-from itertools import repeat
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,7 +34,6 @@ from provgraph.store.base import (
     CompactWalk,
     Direction,
     Known,
-    LineageEdge,
     NodeKind,
     StoredNode,
     StoredRelation,
@@ -43,6 +41,7 @@ from provgraph.store.base import (
     WriteStats,
 )
 from provgraph.store.bookkeeping import next_entry, paged, refuse_known, refuse_moved
+from provgraph.store.compact import compact_walk
 from provgraph.store.group import GroupCommit
 from provgraph.store.neo4j_chain import (
     DEPENDENCY,
@@ -438,28 +437,9 @@ class Neo4jStore:
         name = ("ancestry_now" if direction == "down" else "impact_now") + (
             "_agents" if relations != DEPENDENCY else "")
         records = self._query(name, root=root, forever=FOREVER)
-        walked = CompactWalk(root_known=bool(records) and records[0]["known"])
-        found: list[tuple[str, str, str, str, str | None]] = []
-        down = direction == "down"
-        for node_id, kind, type_, opaque, edges in records[0]["rows"] if records else []:
-            walked.nodes[node_id] = (kind, type_, bool(opaque))
-            # A projected edge keeps its key only when it has an explicit id; the usual
-            # key is relation_key's, written out here (it runs once per edge).
-            if down:
-                found.extend(
-                    (node_id, relation, other, key or (
-                        f"{relation}:{node_id}->{other}#{role}" if role
-                        else f"{relation}:{node_id}->{other}"), role)
-                    for relation, other, role, key in edges)
-            else:
-                found.extend(
-                    (other, relation, node_id, key or (
-                        f"{relation}:{other}->{node_id}#{role}" if role
-                        else f"{relation}:{other}->{node_id}"), role)
-                    for relation, other, role, key in edges)
-        # tuple.__new__ builds each named tuple in C (its own __new__ is Python).
-        walked.edges = list(map(tuple.__new__, repeat(LineageEdge), found))
-        return walked
+        if not records:
+            return CompactWalk(root_known=False)
+        return compact_walk(root, records[0]["rows"], direction, bool(records[0]["known"]))
 
     def traverse(
         self, root: str, direction: Direction, relations: frozenset[str],
