@@ -1,17 +1,19 @@
 // ancestry_now_agents: what $root depends on now, from the current projection (see
-// project_sources.cypher), in one query and one row: every node reached, with its kind, type
+// project_sources.cypher), in one query: every node reached, with its kind, type
 // and opacity, and the edges leaving it ([relation, target, role, key]). Follows the dependency
 // and responsibility edges (:PG_DEP, :PG_RESP: include_agents); opaque nodes have no projected
 // edges out, so lineage beyond them is unknown, not empty. The reach is a pruning var-length
 // expand, as plain Cypher would write it; provgraph computes hop counts from the edges
-// returned. (One row of lists: many small records cost more than the walk.)
+// returned. (Rows of lists, $chunk nodes a record: see ancestry_now.cypher.)
 // An edge's key is null unless the relation has an explicit id: the usual key is computed
 // by the caller as relation:source->target, with #role when the role is set.
-// Parameters: $root, $forever.   Example: :param root => 'S1-int8'
+// Parameters: $root, $forever, $chunk (nodes a record).   Example: :param root => 'S1-int8'
 MATCH (root:PGNode {id: $root})
 MATCH (root)-[:PG_DEP|PG_RESP*0..]->(n:PGNode)
 WITH collect(DISTINCT n) AS reached
-RETURN EXISTS { MATCH (v:PGNodeVersion {id: $root})
-                WHERE v.superseded_at = $forever AND NOT v.retracted } AS known,
-       [n IN reached | [n.id, n.kind, n.type, coalesce(n.opaque, false),
+WITH reached, EXISTS { MATCH (v:PGNodeVersion {id: $root})
+                       WHERE v.superseded_at = $forever AND NOT v.retracted } AS known
+UNWIND range(0, size(reached) - 1, $chunk) AS i
+RETURN known,
+       [n IN reached[i..i + $chunk] | [n.id, n.kind, n.type, coalesce(n.opaque, false),
                [(n)-[r:PG_DEP|PG_RESP]->(b) | [r.rel, b.id, r.role, r.key]]]] AS rows

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -59,6 +60,10 @@ T = TypeVar("T")
 FORMAT_VERSION = 2
 #: How often a batch runs again when other writers keep taking its chain entry first.
 _RACES = 100
+#: Nodes a record of a walk's answer (``ancestry_now.cypher``): the server streams a 700k-node
+#: answer in records of this size instead of holding it whole (measured at 1M nodes: full
+#: impact 10-12 s against 14-18 s as one record; 500 to 20,000 a record measure alike).
+_WALK_CHUNK = 5000
 
 
 def redact(uri: str) -> str:
@@ -422,7 +427,7 @@ class Neo4jStore:
         if direction != "up" or as_of < NOW or relations != DEPENDENCY:
             return None
         records = self._query("impact_counts_now", root=root, listed=sorted(listed))
-        return [(r["kind"], r["type"], r["count"], sorted(r["ids"])) for r in records]
+        return [(r["kind"], r["type"], r["count"], r["ids"]) for r in records]
 
     def walk_now(
         self, root: str, direction: Direction, relations: frozenset[str],
@@ -436,10 +441,11 @@ class Neo4jStore:
             return None
         name = ("ancestry_now" if direction == "down" else "impact_now") + (
             "_agents" if relations != DEPENDENCY else "")
-        records = self._query(name, root=root, forever=FOREVER)
+        records = self._query(name, root=root, forever=FOREVER, chunk=_WALK_CHUNK)
         if not records:
             return CompactWalk(root_known=False)
-        return compact_walk(root, records[0]["rows"], direction, bool(records[0]["known"]))
+        return compact_walk(root, chain.from_iterable(r["rows"] for r in records), direction,
+                            bool(records[0]["known"]))
 
     def traverse(
         self, root: str, direction: Direction, relations: frozenset[str],
