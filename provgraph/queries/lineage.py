@@ -73,14 +73,22 @@ class Lineage:
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         text = encode_basestring  # the same as dumps for one string, without the dispatch
         yield dumps({"root": self.root})
+        # Kinds, types and relations are few: each is encoded once, with the text around it.
+        middle: dict[tuple[str | None, str | None], str] = {}
         for n in self.nodes:
-            yield (f'{{"node":{{"id":{text(n.id)},'
-                   f'"kind":{"null" if n.kind is None else text(n.kind)},'
-                   f'"type":{"null" if n.type is None else text(n.type)},'
-                   f'"depth":{n.depth},"opaque":{"true" if n.opaque else "false"}}}}}')
+            between = middle.get((n.kind, n.type))
+            if between is None:
+                between = middle[(n.kind, n.type)] = (
+                    f',"kind":{"null" if n.kind is None else text(n.kind)},'
+                    f'"type":{"null" if n.type is None else text(n.type)},"depth":')
+            yield (f'{{"node":{{"id":{text(n.id)}{between}{n.depth},'
+                   f'"opaque":{"true" if n.opaque else "false"}}}}}')
+        relation: dict[str, str] = {}
         for e in self.edges:
-            yield (f'{{"edge":{{"relation":{text(e.relation)},"from":{text(e.source)},'
-                   f'"to":{text(e.target)}}}}}')
+            head = relation.get(e.relation)
+            if head is None:
+                head = relation[e.relation] = f'{{"edge":{{"relation":{text(e.relation)},"from":'
+            yield f'{head}{text(e.source)},"to":{text(e.target)}}}}}'
         last: dict[str, Any] = {"opaque": self.opaque}
         if self.direction == "up":
             last["summary"] = self.summary()

@@ -17,7 +17,6 @@ impact (``up``), and ``key`` is None for the usual ``relation:source->target#rol
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -31,13 +30,9 @@ def compact_walk(root: str, rows: Iterable[Sequence[Any]], direction: Direction,
     """The answer of a walk from ``root`` given its rows (see the module): nodes with hop
     counts by depth then id, the opaque nodes reached, and every edge, sorted."""
     down = direction == "down"
-    reached: dict[str, Sequence[Any]] = {}
-    opaque: list[str] = []
-    for row in rows:
-        reached[row[0]] = row
-        if row[3] and (down or row[0] != root):
-            opaque.append(row[0])
-    opaque.sort()
+    reached: dict[str, Sequence[Any]] = {row[0]: row for row in rows}
+    opaque = sorted([n for n, row in reached.items()
+                     if row[3] and (down or n != root)])
     answer: list[LineageNode] = []
     walked = CompactWalk(root_known=root_known, ordered=True, answer=answer, opaque=opaque)
     if not reached:
@@ -47,18 +42,21 @@ def compact_walk(root: str, rows: Iterable[Sequence[Any]], direction: Direction,
     seen = {root}
     frontier = [root]
     depth = 0
+    row_of = reached.get
     while frontier:
         depth += 1
         level = []
         for here in frontier:
-            for edge in reached[here][4] if here in reached else ():
-                there = edge[1]
-                if there not in seen:
-                    seen.add(there)
-                    level.append(there)
+            row = row_of(here)
+            if row is not None:
+                for edge in row[4]:
+                    there = edge[1]
+                    if there not in seen:
+                        seen.add(there)
+                        level.append(there)
         level.sort()
-        answer.extend([_NEW(LineageNode, (n, r[1], r[2], depth, bool(r[3])))
-                              for n in level for r in (reached[n],)])
+        answer.extend([_NEW(LineageNode, (row[0], row[1], row[2], depth, bool(row[3])))
+                       for row in map(reached.__getitem__, level)])
         frontier = level
     walked.edges = _edges(reached, down)
     return walked
@@ -83,12 +81,8 @@ def _edges(reached: dict[str, Sequence[Any]], down: bool) -> list[LineageEdge]:
             f"{relation}:{other}->{target}#{role}" if role
             else f"{relation}:{other}->{target}"), role))
             for relation, other, role, key in edges])
-    # By source alone (one string comparison each), then each run of one source whole.
+    # By source alone (one string comparison each), then whole: the second sort finds the
+    # list in runs of one source and only orders within them.
     found.sort(key=itemgetter(0))
-    ordered: list[LineageEdge] = []
-    for _, run in groupby(found, key=itemgetter(0)):
-        group = list(run)
-        if len(group) > 1:
-            group.sort()
-        ordered.extend(group)
-    return ordered
+    found.sort()
+    return found
