@@ -31,10 +31,12 @@ from provgraph.chain import RowHash, event_row_hash, node_row_hash, relation_row
 from provgraph.clock import FOREVER, NOW
 from provgraph.errors import ConflictError, ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet
+from provgraph.model import relation_key
 from provgraph.store.base import (
     CompactWalk,
     Direction,
     Known,
+    LineageEdge,
     NodeKind,
     StoredNode,
     StoredRelation,
@@ -433,12 +435,15 @@ class Neo4jStore:
         self, root: str, direction: Direction, relations: frozenset[str],
         max_depth: int | None,
     ) -> CompactWalk | None:
-        """An unbounded walk along the dependency edges (with the responsibility edges, for
-        include_agents) as things stand now, over the current projection in one query
-        (``ancestry_now.cypher`` / ``impact_now.cypher`` and their ``_agents`` forms); None
-        for other walks (see the Store protocol)."""
-        if max_depth is not None or relations not in (DEPENDENCY, DEPENDENCY | RESPONSIBILITY):
+        """A walk along the dependency edges (with the responsibility edges, for
+        include_agents) as things stand now, over the current projection: unbounded in one
+        query (``ancestry_now.cypher`` / ``impact_now.cypher`` and their ``_agents`` forms),
+        bounded in one a level (:meth:`_walk_levels`); None for other relations (see the
+        Store protocol)."""
+        if relations not in (DEPENDENCY, DEPENDENCY | RESPONSIBILITY):
             return None
+        if max_depth is not None:
+            return self._walk_levels(root, direction, relations != DEPENDENCY, max_depth)
         name = ("ancestry_now" if direction == "down" else "impact_now") + (
             "_agents" if relations != DEPENDENCY else "")
         records = self._query(name, root=root, forever=FOREVER, chunk=_WALK_CHUNK)
@@ -446,6 +451,35 @@ class Neo4jStore:
             return CompactWalk(root_known=False)
         return compact_walk(root, chain.from_iterable(r["rows"] for r in records), direction,
                             bool(records[0]["known"]))
+
+    def _walk_levels(self, root: str, direction: Direction, agents: bool,
+                     max_depth: int) -> CompactWalk:
+        """A walk now of at most ``max_depth`` hops, breadth first over the projection, one
+        query a level (``ancestry_step_now.cypher`` / ``impact_step_now.cypher``): every
+        edge of each node nearer than ``max_depth``, and the kinds of what they reach."""
+        found = self.kinds([root], NOW)
+        if root not in found:
+            return CompactWalk(root_known=False)
+        walked = CompactWalk(nodes={root: found[root]})
+        down = direction == "down"
+        name = "ancestry_step_now" if down else "impact_step_now"
+        frontier = [root]
+        for _ in range(max_depth):
+            if not frontier:
+                break
+            reached: list[str] = []
+            for record in self._query(name, ids=frontier, agents=agents):
+                here = record["id"]
+                for relation, other, role, key, kind, type_, opaque in record["edges"]:
+                    source, target = (here, other) if down else (other, here)
+                    walked.edges.append(LineageEdge(
+                        source, relation, target,
+                        key or relation_key(relation, source, target, role), role))
+                    if other not in walked.nodes:
+                        walked.nodes[other] = (kind, type_, bool(opaque))
+                        reached.append(other)
+            frontier = reached
+        return walked
 
     def traverse(
         self, root: str, direction: Direction, relations: frozenset[str],

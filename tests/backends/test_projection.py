@@ -18,14 +18,16 @@ from provgraph.store import neo4j as neo4j_store
 LATER = datetime(2200, 1, 1, tzinfo=timezone.utc)  # after every write: the history path
 
 
-def _every_walk(graph: Graph, as_of: Any) -> dict[tuple[str, str, bool], Any]:
+def _every_walk(graph: Graph, as_of: Any, depths: tuple[int | None, ...] = (None,),
+                ) -> dict[tuple[str, str, bool, int | None], Any]:
     answers = {}
     for node_id in graph.store.ids(2**62):
         for name in ("ancestry", "impact"):
             for agents in (False, True):
-                query = graph.ancestry if name == "ancestry" else graph.impact
-                answers[(node_id, name, agents)] = query(
-                    node_id, as_of=as_of, include_agents=agents).to_dict()
+                for depth in depths:
+                    query = graph.ancestry if name == "ancestry" else graph.impact
+                    answers[(node_id, name, agents, depth)] = query(
+                        node_id, as_of=as_of, include_agents=agents, depth=depth).to_dict()
     return answers
 
 
@@ -35,9 +37,12 @@ def test_walks_now_equal_walks_of_the_history(graph: Graph) -> None:
     graph.ingest({"id": "fix-1", "nodes": [{"id": "M1", "kind": "entity", "type": "Model",
                                             "opaque": True}],
                   "retract": {"relations": [{"relation": "used", "from": "d1", "to": "clean@1"}]}})
-    now = _every_walk(graph, None)
-    assert now == _every_walk(graph, LATER)
-    assert now[("S1-int8", "ancestry", False)]["opaque"] == ["M1"]
+    # Bounded walks too: they walk the structure a level at a time (the explorer's views).
+    now = _every_walk(graph, None, depths=(None, 0, 1, 2))
+    assert now == _every_walk(graph, LATER, depths=(None, 0, 1, 2))
+    assert now[("S1-int8", "ancestry", False, None)]["opaque"] == ["M1"]
+    for name in ("ancestry", "impact"):  # the bounds cut somewhere
+        assert any(now[(n, name, False, 1)] != now[(n, name, False, None)] for n, *_ in now)
     assert graph.ancestry("S1", depth=1).to_dict() == graph.ancestry("S1", depth=1,
                                                                      as_of=LATER).to_dict()
     assert graph.impact("B", relations=["wasDerivedFrom"]).to_dict() == graph.impact(
