@@ -14,8 +14,11 @@ under ``synchronous=FULL``), and SQLite recovers the log after a crash.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+
+_log = logging.getLogger(__name__)
 
 BACKSTOP_PAGES = 16_000
 """The writer checkpoints itself past this many log pages (64 MiB of 4 KiB pages)."""
@@ -37,13 +40,14 @@ class Checkpointer:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._failed = False
 
     def committed(self) -> None:
         """Say a transaction committed: the thread checkpoints soon (starting if needed)."""
         if self._path == ":memory:":
             return
         with self._lock:
-            if self._closed:
+            if self._closed or self._failed:
                 return
             self._wake.set()
             if self._thread is None:
@@ -61,8 +65,17 @@ class Checkpointer:
                         db = sqlite3.connect(self._path, isolation_level=None,
                                              check_same_thread=False)
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.Error:
-                    pass  # e.g. the file is gone; the writer's own backstop remains
+                except sqlite3.Error as e:
+                    # A passive checkpoint that finds the log busy returns, it does not
+                    # raise: this is the file itself failing. Say so once and stop; the
+                    # writer's own checkpoint (past BACKSTOP_PAGES) keeps the log bounded.
+                    _log.warning("SQLite store %s: checkpoints beside the writer stopped"
+                                 " (%s); the writer checkpoints itself from now on",
+                                 self._path, e)
+                    with self._lock:
+                        self._failed = True
+                        self._thread = None
+                    return
         finally:
             if db is not None:
                 db.close()

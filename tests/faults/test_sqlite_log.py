@@ -3,6 +3,7 @@ files of earlier versions opened as they are."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import subprocess
 import sys
@@ -10,9 +11,17 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 import provgraph
 from provgraph.store.sqlite_checkpoint import BACKSTOP_PAGES
+
+
+def _db(graph: provgraph.Graph) -> sqlite3.Connection:
+    connection: sqlite3.Connection = graph.store._db  # type: ignore[attr-defined]
+    return connection
 
 
 def _checkpoint_threads() -> list[str]:
@@ -36,7 +45,7 @@ def _all_there(path: Path, events: list[str]) -> None:
 def test_log_is_checkpointed_by_the_thread_not_the_writer(tmp_path: Path) -> None:
     path = tmp_path / "log.sqlite"
     graph = provgraph.connect(str(path))
-    assert graph.store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == BACKSTOP_PAGES
+    assert _db(graph).execute("PRAGMA wal_autocheckpoint").fetchone()[0] == BACKSTOP_PAGES
     empty = path.stat().st_size
     graph.ingest(_batch(0, 3000))  # about 300 log pages: far below the writer's backstop
     deadline = time.monotonic() + 20
@@ -82,10 +91,37 @@ def test_file_with_the_old_current_version_indexes_opens_and_answers(tmp_path: P
     old.commit()
     old.close()
     graph = provgraph.connect(str(path))
-    names = {name for (name,) in graph.store._db.execute(
+    names = {name for (name,) in _db(graph).execute(
         "SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert not names & {"node_versions_valid", "relation_versions_valid"}
     graph.ingest({"id": "after", "nodes": [{"id": "n:0", "kind": "entity"}]})
     assert [n.version for n in graph.history("n:0")] == [1, 2]
     assert graph.verify().ok
     graph.close()
+
+
+def test_a_failing_checkpoint_is_reported_once_and_the_writer_takes_over(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "failing.sqlite"
+    graph = provgraph.connect(str(path))
+    real = sqlite3.connect
+
+    def refuse(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        if threading.current_thread().name.startswith("provgraph-checkpoint"):
+            raise sqlite3.OperationalError("disk I/O error")
+        connection: sqlite3.Connection = real(*args, **kwargs)
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", refuse)  # the module the checkpointer calls
+    with caplog.at_level(logging.WARNING, logger="provgraph.store.sqlite_checkpoint"):
+        graph.ingest(_batch(0, 10))
+        deadline = time.monotonic() + 20
+        while _checkpoint_threads() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        graph.ingest(_batch(10, 10))  # no new thread, no second warning
+        assert not _checkpoint_threads()
+    warnings = [r for r in caplog.records if "checkpoints beside the writer stopped" in r.message]
+    assert len(warnings) == 1 and "disk I/O error" in warnings[0].message
+    graph.close()
+    _all_there(path, [f"log-{i}" for i in range(20)])
