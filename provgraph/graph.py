@@ -98,7 +98,8 @@ class Graph:
         neither the input nor the store defines, or links nodes of the wrong kinds, an
         :class:`InvalidEventError` names the event and the field and nothing is written.
         Events already ingested are skipped, so re-ingest is a no-op. ``batch_size`` splits a
-        large input into several transactions (a crash keeps whole batches only);
+        large input into several transactions (a crash keeps whole batches only), and so
+        does a store that bounds a transaction's rows (Neo4j: 20,000), at event boundaries;
         ``progress`` is called with the number of events each batch wrote. Concurrent
         writers are safe: an event another writer commits first is skipped, never written
         twice. ``expect`` (node id -> current version, 0 for none) makes the write

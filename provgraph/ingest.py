@@ -9,7 +9,7 @@ their relations refer to, fold them into change sets and write them with retries
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -69,10 +69,12 @@ def _ingest(
 ) -> IngestResult:
     parsed = parse_events(events)
     size = batch_size or max(len(parsed), 1)
+    # A conditional write is one transaction, whatever its size.
+    bound = None if expect else store.max_transaction_rows
     # Input written in one transaction is checked in it, against the state it is written
     # on (no read before); input written in several is checked whole first, so that bad
     # input writes nothing.
-    inside = len(parsed) <= size
+    inside = sum(1 for _ in chunked(parsed, size, bound)) <= 1
     if inside:
         new = parsed
     else:
@@ -81,8 +83,7 @@ def _ingest(
         check_references(found.kinds, new, check_kinds)
     skipped = len(parsed) - len(new)
     total = IngestResult(0, 0, 0, 0, 0)
-    for start in range(0, len(new), size):
-        chunk = new[start : start + size]
+    for chunk in chunked(new, size, bound):
         for attempt in range(_RETRIES):
             changes = fold(chunk)
             if expect:
@@ -113,6 +114,33 @@ def _ingest(
             progress(len(chunk))
     total.skipped_events += skipped
     return total
+
+
+def chunked(events: list[Event], size: int, max_rows: int | None) -> Iterator[list[Event]]:
+    """``events`` in order, in transactions of at most ``size`` events and, with
+    ``max_rows``, at most that many rows (an event counts one, plus its nodes, relations and
+    retractions); an event larger than ``max_rows`` is a transaction alone.
+
+    >>> from provgraph.events import parse_events
+    >>> events = parse_events([{"id": f"e{i}", "nodes": [{"id": f"n{i}", "kind": "entity"}]}
+    ...                        for i in range(5)])
+    >>> [[e.id for e in chunk] for chunk in chunked(events, 3, None)]
+    [['e0', 'e1', 'e2'], ['e3', 'e4']]
+    >>> [len(chunk) for chunk in chunked(events, 5, 4)]
+    [2, 2, 1]
+    """
+    chunk: list[Event] = []
+    rows = 0
+    for event in events:
+        weight = (1 + len(event.nodes) + len(event.relations) + len(event.retract.nodes)
+                  + len(event.retract.relations))
+        if chunk and (len(chunk) == size or (max_rows is not None and rows + weight > max_rows)):
+            yield chunk
+            chunk, rows = [], 0
+        chunk.append(event)
+        rows += weight
+    if chunk:
+        yield chunk
 
 
 def references(events: list[Event]) -> set[str]:

@@ -271,6 +271,9 @@ class Store(Protocol):
     The graph operations are here; ``log`` is the store's :class:`ChainLog`."""
 
     uri: str
+    max_transaction_rows: int | None
+    """At most this many events, nodes and relations a transaction (None: no bound); the
+    ingest pipeline splits a larger input at event boundaries (see :mod:`provgraph.ingest`)."""
 
     @property
     def log(self) -> ChainLog:

@@ -116,6 +116,8 @@ class SQLiteStore:
         seconds for another writer to finish, then fails with StoreUnavailableError."""
         self.path = str(path)
         self.uri = f"sqlite:///{self.path}"
+        # One transaction holds a call whatever its size (SQLite writes it to its log).
+        self.max_transaction_rows: int | None = None
         self.log = SQLiteChainLog(self)
         self._lock = threading.RLock()
         self._index: AdjacencyIndex | None = None
