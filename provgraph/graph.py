@@ -238,10 +238,12 @@ class Graph:
         (``every`` / ``some``), by why-provenance. Candidates come from impact walks."""
         return dependents(self.store, sources, to_us(as_of), types)
 
-    def describe(self, id: str, as_of: AsOf = None) -> dict[str, Any]:
+    def describe(self, id: str, as_of: AsOf = None, limit: int | None = None) -> dict[str, Any]:
         """One node as ``provgraph show`` prints it: its version at ``as_of``, its relations
-        then and its version history. Raises NotFoundError if ``id`` is not known then."""
-        return describe(self.store, id, to_us(as_of))
+        then and its version history. With ``limit``, the first ``limit`` relations by key
+        and ``relations_total`` (a hub's page). Raises NotFoundError if ``id`` is not known
+        then."""
+        return describe(self.store, id, to_us(as_of), limit)
 
     def search(self, text: str, as_of: AsOf = None, limit: int = 20) -> list[dict[str, Any]]:
         """Nodes whose id starts with ``text`` or whose type is ``text`` (or ``Text``), in id

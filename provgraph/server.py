@@ -296,10 +296,7 @@ def create_app(graph: Graph, token: str | None = None,
              limit: Annotated[int, Query(ge=1)] = 200) -> dict[str, Any]:
         """One node: attributes, version history, and its relations with their roles (the
         first ``limit``; ``relations_total`` counts them all)."""
-        found = graph.describe(id, as_of=as_of)
-        found["relations_total"] = len(found["relations"])
-        found["relations"] = found["relations"][:limit]
-        return found
+        return graph.describe(id, as_of=as_of, limit=limit)
 
     @app.get("/api/v1/timeline", dependencies=guarded)
     def timeline(limit: Annotated[int, Query(ge=2, le=5000)] = 500) -> list[dict[str, Any]]:

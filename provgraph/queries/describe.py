@@ -16,13 +16,19 @@ from provgraph.clock import to_iso
 from provgraph.errors import NotFoundError
 from provgraph.store.base import Store
 
+_ALL = 2**31 - 1
 
-def describe(store: Store, id: str, as_of: int) -> dict[str, Any]:
+
+def describe(store: Store, id: str, as_of: int, limit: int | None = None) -> dict[str, Any]:
     """What ``provgraph show`` prints: attributes, opacity, times, relations and versions.
-    NotFoundError if ``id`` is not known at ``as_of``."""
+    With ``limit``, only the first ``limit`` relations by key, and ``relations_total``
+    counting them all. NotFoundError if ``id`` is not known at ``as_of``."""
     node = store.nodes([id], as_of).get(id)
     if node is None:
         raise NotFoundError(f"no node {id!r} in {store.uri}")
+    # Neo4j slices lists by 32-bit integers: "all" is the largest of them.
+    page = _ALL if limit is None else min(limit, _ALL)
+    relations, total = store.node_relations(id, as_of, page)
     return {
         "id": node.id, "kind": node.kind, "type": node.type, "attributes": node.attributes,
         "opaque": node.opaque, "opaque_reason": node.opaque_reason,
@@ -32,8 +38,9 @@ def describe(store: Store, id: str, as_of: int) -> dict[str, Any]:
             {"relation": r.relation, "from": r.source, "to": r.target, "role": r.role,
              **({"copies": r.copies} if r.copies else {}),
              **({"granularity": r.granularity} if r.granularity else {})}
-            for r in store.relations([id], as_of)
+            for r in relations
         ],
+        **({"relations_total": total} if limit is not None else {}),
         "history": [
             {"version": v.version, "recorded_at": to_iso(v.recorded_at),
              "retracted": v.retracted}

@@ -309,6 +309,12 @@ class Store(Protocol):
         ``ids`` if ``outgoing``), sorted by key."""
         ...
 
+    def node_relations(self, id: str, as_of: int,
+                       limit: int) -> tuple[list[StoredRelation], int]:
+        """The first ``limit`` relations valid at ``as_of`` with an end at ``id``, sorted by
+        key, and how many there are (a hub's page without reading all of them)."""
+        ...
+
     def history(self, id: str) -> list[StoredNode]:
         """Every version of node ``id`` ever recorded, retractions included, oldest first."""
         ...

@@ -410,6 +410,15 @@ class Neo4jStore:
         records = self._query(name, ids=sorted(set(ids)), as_of=as_of)
         return [StoredRelation.from_row(*r.values()) for r in records]
 
+    def node_relations(self, id: str, as_of: int,
+                       limit: int) -> tuple[list[StoredRelation], int]:
+        """The first ``limit`` relations of ``id`` at ``as_of`` by key, and how many it has
+        (``node_relations.cypher``: only the page's properties leave the server)."""
+        found = self._query("node_relations", id=id, as_of=as_of, limit=limit)
+        if not found:
+            return [], 0
+        return [StoredRelation.from_row(*row) for row in found[0]["rows"]], found[0]["total"]
+
     def history(self, id: str) -> list[StoredNode]:
         """Every version of ``id``, retractions included, oldest first."""
         return [StoredNode.from_row(*r.values()) for r in self._query("node_history", id=id)]

@@ -400,6 +400,18 @@ class SQLiteStore:
         )
         return [StoredRelation.from_row(*row) for row in rows]
 
+    def node_relations(self, id: str, as_of: int,
+                       limit: int) -> tuple[list[StoredRelation], int]:
+        """The first ``limit`` relations of ``id`` at ``as_of`` by key, and how many it has
+        (one query: the window counts before the limit)."""
+        rows = self._read(
+            "SELECT r.key, r.relation, r.src, r.dst, r.role, r.data, r.recorded_at,"
+            " count(*) OVER () FROM relation_versions r WHERE (r.src = :id OR r.dst = :id)"
+            f" AND {_VISIBLE.format(a='r')} ORDER BY r.key LIMIT :limit",
+            {"id": id, "t": as_of, "limit": limit},
+        )
+        return [StoredRelation.from_row(*row[:7]) for row in rows], rows[0][7] if rows else 0
+
     def history(self, id: str) -> list[StoredNode]:
         """Every version of ``id``, retractions included, oldest first."""
         rows = self._read(

@@ -166,3 +166,25 @@ def test_audit_statuses(graph: Graph) -> None:
     m1 = graph.audit("M1")
     assert {i.key: i.status for i in m1.items}["environment"] == "missing"
     assert m1.score == pytest.approx(100 * 7 / 12, abs=0.1)
+
+
+def test_a_hubs_relations_come_a_page_at_a_time(reference: Graph) -> None:
+    """describe(limit): the first relations by key and how many there are, the same as the
+    whole list cut, now and at a past time, on every backend."""
+    whole = reference.describe("B")["relations"]
+    assert len(whole) >= 2 and "relations_total" not in reference.describe("B")
+    page = reference.describe("B", limit=2)
+    assert page["relations"] == whole[:2] and page["relations_total"] == len(whole)
+    before = reference.timeline()[-1]["recorded_at"]
+    reference.ingest([{"id": f"hub-{i}", "nodes": [{"id": f"ft-{i}", "kind": "entity"}],
+                       "relations": [{"relation": "wasDerivedFrom", "from": f"ft-{i}",
+                                      "to": "B"}]} for i in range(30)])
+    now = reference.describe("B", limit=5)
+    assert now["relations_total"] == len(whole) + 30
+    assert now["relations"] == reference.describe("B")["relations"][:5]
+    assert reference.describe("B", limit=1000, as_of=before) == {
+        **reference.describe("B", as_of=before), "relations_total": len(whole)}
+    # Retracted relations are not counted.
+    reference.ingest({"id": "hub-retract", "retract": {"relations": [
+        {"relation": "wasDerivedFrom", "from": "ft-0", "to": "B"}]}})
+    assert reference.describe("B", limit=1)["relations_total"] == len(whole) + 29

@@ -107,6 +107,8 @@ def test_node_panel_and_shown_export(client: TestClient) -> None:
     node = _get(client, "/api/v1/node", id="S1", limit=1)
     assert node["id"] == "S1" and len(node["relations"]) == 1
     assert node["relations_total"] >= 3 and node["history"][0]["version"] == 1
+    whole = _get(client, "/api/v1/node", id="S1", limit=10**12)
+    assert len(whole["relations"]) == whole["relations_total"] == node["relations_total"]
     response = client.post("/api/v1/export", json={"ids": ["S1", "M1", "B"]},
                            headers={"Authorization": "Bearer r"})
     assert response.status_code == 200
