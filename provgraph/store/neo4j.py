@@ -198,7 +198,8 @@ class Neo4jStore:
                 if raced:
                     raise e.__cause__ from None
                 raise ProvgraphError(f"Neo4j at {self.uri}: {reason(e.__cause__)}") from e
-            raise ProvgraphError(f"Neo4j at {self.uri}: {reason(e)}") from e
+            failure = e.__cause__ if isinstance(e.__cause__, Neo4jError) else e
+            raise ProvgraphError(f"Neo4j at {self.uri}: {reason(failure)}") from e
         except IncompleteCommit as e:
             raise StoreUnavailableError(
                 f"Neo4j at {self.uri} went away while committing: the batch may or may not be"
@@ -538,7 +539,18 @@ class Neo4jStore:
         self._driver.close()
 
 
+#: What to do when a transaction needs more memory than the server allows.
+MEMORY_HINT = (
+    "the transaction needs more memory than this Neo4j allows a transaction (70% of its heap"
+    " by default; dbms.memory.transaction.total.max); nothing of it was written. Write less"
+    " at once (a smaller batch_size, or events holding fewer nodes), or give the server more"
+    " heap (provgraph neo4j start --heap 4g)")
+
+
 def reason(error: Exception) -> str:
-    """A driver error as one line."""
+    """A driver error as one line (with what to do, for a transaction out of memory)."""
     text = getattr(error, "message", None) or str(error) or type(error).__name__
-    return " ".join(str(text).split())
+    line = " ".join(str(text).split())
+    if getattr(error, "code", None) == "Neo.TransientError.General.MemoryPoolOutOfMemoryError":
+        line = f"{line}: {MEMORY_HINT}"
+    return line

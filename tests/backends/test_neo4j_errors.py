@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -52,3 +53,26 @@ def test_wrong_credentials_are_one_clear_error(neo4j_server: dict[str, str]) -> 
                                 env={"NEO4J_USER": "neo4j", "NEO4J_PASSWORD": "wrong-pw"})
     assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
     assert "wrong-pw" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_transaction_out_of_memory_says_what_to_do(neo4j_server: dict[str, str]) -> None:
+    options = dict(neo4j_server)
+    graph = provgraph.connect(options.pop("uri"), **options)
+    store: Any = graph.store
+    try:
+        # Far more than the test server's 716.8 MiB a transaction (a 1 GiB heap).
+        with pytest.raises(provgraph.ProvgraphError) as raised:
+            store._run(lambda tx: tx.run(
+                "UNWIND range(1, 60000000) AS i WITH collect(i) AS xs RETURN size(xs)"
+            ).consume())
+    finally:
+        graph.close()
+    message = str(raised.value)
+    assert "dbms.memory.transaction.total.max" in message
+    assert "nothing of it was written" in message and "--heap 4g" in message
+
+
+def test_neo4j_start_refuses_a_heap_that_is_no_size() -> None:
+    result = CliRunner().invoke(main, ["neo4j", "start", "--heap", "lots", "--port",
+                                       str(_free_port())])
+    assert result.exit_code == 2 and "a size such as 512m or 4g" in result.output
