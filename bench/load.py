@@ -10,8 +10,10 @@ log is searched for the bearer token and the Neo4j password (they must never app
     python bench/load.py                      # both backends, 8 clients, 20 s a run
     python bench/load.py --backend sqlite --seconds 5
 
-Each backend first runs a short warm-up load (``--warmup``, not reported), so that the steady
-figure is not that of a cold JVM.
+Each backend first runs a warm-up load (``--warmup``, not reported): 10 s on SQLite, 300 s on
+Neo4j. A fresh JVM keeps compiling Neo4j's hot paths for minutes (measured on a 2-core
+machine: 600-700 events/s in the first minutes, 900-1,000 after six to seven), and a server
+that teams run is warm; the steady figure is the warm one. ``--warmup 10`` shows a cold one.
 
 Neo4j: $PROVGRAPH_BENCH_NEO4J_URI (+ NEO4J_USER / NEO4J_PASSWORD), else a local server on
 port 17689 (see neo4j-local/). Exit code 1 if any check fails.
@@ -66,11 +68,12 @@ def one_backend(name: str, uri: str, env: dict[str, str], args: argparse.Namespa
                  else "Neo4j SIGKILLed mid-run, back after 3 s")
     if name == "Neo4j" and neo is None:
         modes.pop()  # an explicit server is not ours to kill
-    if args.warmup:
+    warmup = args.warmup if args.warmup is not None else (10.0 if name == "SQLite" else 300.0)
+    if warmup:
         modes.insert(0, "warm-up")
     for number, mode in enumerate(modes):
         logs = [folder / f"{name}-{number}-{k}.log" for k in range(2)]
-        servers = [ServerProcess(uri, args.port + k, token, str(log), env)
+        servers = [ServerProcess(uri, args.port + k, token, str(log), env, args.workers)
                    for k, log in enumerate(logs[:2 if mode.startswith("two") else 1])]
         graph = provgraph.connect(uri, **({"password": env["NEO4J_PASSWORD"]}
                                           if "NEO4J_PASSWORD" in env else {}))
@@ -79,7 +82,7 @@ def one_backend(name: str, uri: str, env: dict[str, str], args: argparse.Namespa
         for server in servers:
             server.start()
         try:
-            seconds = args.warmup if mode == "warm-up" else args.seconds
+            seconds = warmup if mode == "warm-up" else args.seconds
             print(f"{name}: {mode}: {args.clients} clients for {seconds} s ...", flush=True)
             result = run_load([s.url for s in servers], token, clients=args.clients,
                               seconds=seconds,
@@ -232,10 +235,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--hostile", type=int, default=500, help="hostile bodies a backend")
     parser.add_argument("--port", type=int, default=18080, help="the servers' first port")
-    parser.add_argument("--warmup", type=float, default=10.0,
-                        help="seconds of unreported load first, on an empty store (a fresh"
-                             " JVM compiles Neo4j's hot paths and caches the query plans"
-                             " during its first seconds); 0 for none")
+    parser.add_argument("--warmup", type=float, default=None,
+                        help="seconds of unreported load first, on an empty store (default:"
+                             " 10 on SQLite, 300 on Neo4j, whose fresh JVM compiles its hot"
+                             " paths for minutes); 0 for none")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes of each server (provgraph serve --workers)")
     parser.add_argument("--output", help="append the tables to this Markdown file")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []

@@ -20,6 +20,7 @@ import json
 import os
 import random
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -258,9 +259,10 @@ class ServerProcess:
     and started again; its output goes to ``log`` (to check no secret ever reaches it)."""
 
     def __init__(self, uri: str, port: int, token: str, log: str,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, workers: int = 1) -> None:
         self.uri, self.port, self.token, self.log = uri, port, token, log
         self.env = env or {}
+        self.workers = workers
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -274,7 +276,9 @@ class ServerProcess:
         with open(self.log, "ab") as sink:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "provgraph", "--uri", self.uri, "serve",
-                 "--port", str(self.port)], stdout=sink, stderr=subprocess.STDOUT, env=env)
+                 "--port", str(self.port),
+                 *(["--workers", str(self.workers)] if self.workers > 1 else [])],
+                stdout=sink, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -291,10 +295,27 @@ class ServerProcess:
         raise RuntimeError(f"provgraph serve did not answer within {timeout} s")
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown handler runs, as in a power cut of the process."""
+        """SIGKILL: no shutdown handler runs, as in a power cut of the process. With
+        workers, returns once they have exited too (they get SIGTERM when their supervisor
+        dies, finish the requests they hold, and free the port); RuntimeError if they still
+        answer after 30 s."""
         if self.process is not None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
+            deadline = time.monotonic() + 30
+            while self.answers():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"port {self.port} still answers 30 s after its"
+                                       " server was killed")
+                time.sleep(0.05)
+
+    def answers(self) -> bool:
+        """Whether anything accepts connections on the port."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
 
     def restart(self) -> None:
         """Kill, then start again."""

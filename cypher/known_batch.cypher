@@ -1,9 +1,12 @@
 // known_batch: what the ingest pipeline checks a batch against, in one read: which of the
 // batch's event ids are stored (with their digests), and the current kind, type and opacity
-// of the nodes it names (relation ends, plans, retracted nodes, redefined nodes).
-// Returns events [[id, digest]] and kinds [[id, kind, type, opaque]].
-// Parameters: $events [string], $nodes [string], $forever.
-// Example: :param events => ['e1']; :param nodes => ['B', 'S1']; :param forever => 9223372036854775807
+// of the nodes it names (relation ends, plans, retracted nodes, redefined nodes), and the
+// whole current version of the nodes in $whole (what a merge builds on, e.g. an OpenLineage
+// run whose other half arrived first).
+// Returns events [[id, digest]], kinds [[id, kind, type, opaque]] and current
+// [[id, kind, type, opaque, data, version, recorded_at]].
+// Parameters: $events [string], $nodes [string], $whole [string], $forever.
+// Example: :param events => ['e1']; :param nodes => ['B', 'S1']; :param whole => []; :param forever => 9223372036854775807
 CALL () {
   UNWIND $events AS id
   MATCH (e:PGEvent {id: id})
@@ -15,4 +18,11 @@ CALL () {
   WHERE NOT v.retracted
   RETURN collect([v.id, v.kind, v.type, v.opaque]) AS kinds
 }
-RETURN events, kinds
+CALL () {
+  UNWIND $whole AS id
+  MATCH (v:PGNodeVersion {id: id, superseded_at: $forever})
+  WHERE NOT v.retracted
+  RETURN collect([v.id, v.kind, v.type, v.opaque, v.data, v.version, v.recorded_at])
+         AS current
+}
+RETURN events, kinds, current

@@ -356,3 +356,65 @@ def serve(graph: Graph, host: str, port: int, token: str | None,
 
     uvicorn.run(create_app(graph, token, read_token), host=host, port=port,
                 log_level="info")
+
+
+#: What a worker process of ``serve_workers`` reads its store and tokens from (a spawned
+#: process gets its parent's environment, not its arguments).
+WORKER_URI = "PROVGRAPH_SERVE_URI"
+WORKER_TOKEN = "PROVGRAPH_SERVE_TOKEN"
+WORKER_READ_TOKEN = "PROVGRAPH_SERVE_READ_TOKEN"
+
+
+def serve_workers(uri: str, host: str, port: int, token: str | None,
+                  read_token: str | None, workers: int) -> None:
+    """Run ``workers`` server processes on one port (uvicorn's supervisor: a worker that
+    dies is replaced), each with its own connection to the store at ``uri``. Each process
+    commits its own requests together (group commit); the store orders the processes'
+    transactions, as it does for any two writers. A worker exits when the supervisor does,
+    even when the supervisor is killed outright."""
+    import os
+
+    import uvicorn
+
+    os.environ[WORKER_URI] = uri  # "" for the default store
+    for name, value in ((WORKER_TOKEN, token), (WORKER_READ_TOKEN, read_token)):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    uvicorn.run("provgraph.server:worker_app", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
+
+
+def worker_app() -> FastAPI:
+    """The application of one worker process of :func:`serve_workers`: connects to the
+    store its environment names and closes it when the worker stops."""
+    import os
+
+    from provgraph.graph import connect
+
+    _exit_with_parent()
+    graph = connect(os.environ.get(WORKER_URI) or None)
+    app = create_app(graph, os.environ.get(WORKER_TOKEN), os.environ.get(WORKER_READ_TOKEN))
+    app.router.on_shutdown.append(graph.close)
+    return app
+
+
+def _exit_with_parent() -> None:
+    """Have Linux send this process SIGTERM when its parent dies (a supervisor killed with
+    SIGKILL runs no handler, and its workers would keep the port); elsewhere, nothing."""
+    import ctypes
+    import os
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)

@@ -82,13 +82,17 @@ def _explorer_url(host: str, port: int, node: str | None = None,
 @_http_port
 @_token
 @_read_token
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes on the port, each with its own connection to the"
+                   " store (use about one a core; a worker that dies is replaced).")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, token: str | None,
-          read_token: str | None) -> None:
+          read_token: str | None, workers: int) -> None:
     """Serve the HTTP API and the lineage explorer: OpenLineage-compatible POST
     /api/v1/lineage, native ingest, the queries (OpenAPI schema at /openapi.json) and, at
     /, a page to browse the graph."""
     from provgraph.server import serve as run
+    from provgraph.server import serve_workers
 
     if not token:
         click.echo("warning: no --token given; anyone who can reach the port can write",
@@ -96,7 +100,11 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None,
     click.echo(f"Lineage explorer: {_explorer_url(host, port)}"
                + ("  (it asks for a token)" if token or read_token else ""))
     with open_graph(ctx) as graph:
-        run(graph, host, port, token, read_token)
+        if workers == 1:
+            run(graph, host, port, token, read_token)
+            return
+    # The store answered (and any upgrade is done) before the workers start.
+    serve_workers(ctx.obj["uri"] or "", host, port, token, read_token, workers)
 
 
 @main.command()

@@ -27,7 +27,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from provgraph.clock import NOW
 from provgraph.errors import ConflictError, InvalidEventError
 from provgraph.ingest import IngestResult, event_list, ingest
 from provgraph.store.base import Store, StoredNode
@@ -339,12 +338,12 @@ def ingest_run_events(store: Store, events: Any) -> IngestResult:
     total = IngestResult(0, 0, 0, 0, 0)
     for event in parsed:
         ids = _references(event)
-        if isinstance(event, RunEvent):
-            ids.add(run_id(event))
+        run = [run_id(event)] if isinstance(event, RunEvent) else []
+        ids.update(run)
         for attempt in range(_RETRIES):
-            # What the store holds of the event and the nodes it names, in one read (the
-            # pipeline then checks the native event inside its write).
-            found = store.known([event_id(event)], ids)
+            # What the store holds of the event, the nodes it names and its run as it is
+            # now, in one read (the pipeline then checks the native event inside its write).
+            found = store.known([event_id(event)], ids, run)
             if found.events:
                 # A replay is a no-op, whatever has been merged into its run since.
                 total.skipped_events += 1
@@ -355,8 +354,7 @@ def ingest_run_events(store: Store, events: Any) -> IngestResult:
             # Merge into the run as it is now; if another event of the run lands first,
             # merge again (nothing is lost).
             activity = run_id(event)
-            current = (store.nodes([activity], NOW).get(activity)
-                       if activity in found.kinds else None)
+            current = found.current.get(activity)
             try:
                 total.add(ingest(store, to_native(event, current, set(found.kinds)),
                                  expect={activity: current.version if current else 0}))

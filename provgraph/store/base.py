@@ -208,6 +208,8 @@ class Known(NamedTuple):
     """Event id -> digest, for the stored events among those asked about."""
     kinds: dict[str, NodeKind]
     """Node id -> current kind, type and opacity, for the current nodes asked about."""
+    current: dict[str, StoredNode] = {}
+    """Node id -> current version, for the nodes asked about whole (``whole``)."""
 
 
 @dataclass
@@ -289,9 +291,11 @@ class Store(Protocol):
         """Digests of the events among ``ids`` that were already ingested."""
         ...
 
-    def known(self, events: Collection[str], nodes: Collection[str]) -> Known:
+    def known(self, events: Collection[str], nodes: Collection[str],
+              whole: Collection[str] = ()) -> Known:
         """What the ingest pipeline checks a batch against, in one read: the digests of the
-        stored events among ``events`` and the current kind of each node among ``nodes``."""
+        stored events among ``events``, the current kind of each node among ``nodes``, and
+        the current version of each node among ``whole`` (what a merge builds on)."""
         ...
 
     def nodes(self, ids: Iterable[str], as_of: int) -> dict[str, StoredNode]:

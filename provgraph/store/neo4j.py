@@ -383,16 +383,18 @@ class Neo4jStore:
             return {}
         return {r["id"]: r["digest"] for r in self._query("known_events", ids=list(ids))}
 
-    def known(self, events: Collection[str], nodes: Collection[str]) -> Known:
-        """Stored events among ``events`` and current kinds of ``nodes``: one query
-        (``known_batch.cypher``)."""
-        if not events and not nodes:
+    def known(self, events: Collection[str], nodes: Collection[str],
+              whole: Collection[str] = ()) -> Known:
+        """Stored events among ``events``, current kinds of ``nodes`` and current versions
+        of ``whole``: one query (``known_batch.cypher``)."""
+        if not events and not nodes and not whole:
             return Known({}, {})
         record = self._query("known_batch", events=list(events), nodes=sorted(set(nodes)),
-                             forever=FOREVER)[0]
+                             whole=sorted(set(whole)), forever=FOREVER)[0]
         return Known(dict(record["events"]),
                      {i: (kind, type_, bool(opaque)) for i, kind, type_, opaque
-                      in record["kinds"]})
+                      in record["kinds"]},
+                     {row[0]: StoredNode.from_row(*row) for row in record["current"]})
 
     def nodes(self, ids: Iterable[str], as_of: int) -> dict[str, StoredNode]:
         """The versions of ``ids`` visible at ``as_of``."""

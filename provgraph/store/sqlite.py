@@ -362,10 +362,13 @@ class SQLiteStore:
             )
         return found
 
-    def known(self, events: Collection[str], nodes: Collection[str]) -> Known:
-        """Stored events among ``events`` and current kinds of ``nodes``, in one snapshot."""
+    def known(self, events: Collection[str], nodes: Collection[str],
+              whole: Collection[str] = ()) -> Known:
+        """Stored events among ``events``, current kinds of ``nodes`` and current versions
+        of ``whole``, in one snapshot."""
         with self._snapshot():
-            return Known(self.known_events(events), self.kinds(nodes, NOW))
+            return Known(self.known_events(events), self.kinds(nodes, NOW),
+                         self.nodes(whole, NOW) if whole else {})
 
     def _visible(self, columns: str, ids: Iterable[str], as_of: int) -> list[Any]:
         return self._read(

@@ -188,3 +188,22 @@ def test_a_hubs_relations_come_a_page_at_a_time(reference: Graph) -> None:
     reference.ingest({"id": "hub-retract", "retract": {"relations": [
         {"relation": "wasDerivedFrom", "from": "ft-0", "to": "B"}]}})
     assert reference.describe("B", limit=1)["relations_total"] == len(whole) + 29
+
+
+def test_known_reads_events_kinds_and_whole_current_versions_in_one_call(graph: Graph) -> None:
+    from provgraph.clock import NOW
+
+    # Three calls: one call folds its events into one version of a node.
+    graph.ingest({"id": "k1", "nodes": [{"id": "run", "kind": "activity", "type": "Run",
+                                         "attributes": {"state": "started"}}]})
+    graph.ingest({"id": "k2", "nodes": [{"id": "run", "kind": "activity", "type": "Run",
+                                         "attributes": {"state": "done"}},
+                                        {"id": "gone", "kind": "entity"}]})
+    graph.ingest({"id": "k3", "retract": {"nodes": ["gone"]}})
+    found = graph.store.known(["k1", "nope"], ["run", "gone"], ["run", "gone", "absent"])
+    assert set(found.events) == {"k1"}
+    assert found.kinds == {"run": ("activity", "Run", False)}
+    assert set(found.current) == {"run"}  # a retracted node has no current version
+    assert found.current["run"] == graph.store.nodes(["run"], NOW)["run"]
+    assert found.current["run"].version == 2
+    assert graph.store.known([], ["run"]).current == {}

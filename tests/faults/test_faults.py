@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -65,6 +66,33 @@ def test_server_killed_under_load_loses_nothing(graph: Graph, backend: str,
     assert TOKEN not in text
     if env:
         assert env["NEO4J_PASSWORD"] not in text
+
+
+def test_worker_processes_under_load_lose_nothing_and_die_with_their_supervisor(
+        graph: Graph, backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """``provgraph serve --workers 2``: both workers answer, and SIGKILL of the supervisor
+    under load takes its workers down too (else the restarted server could not bind its
+    port: ``ServerProcess.kill`` waits for the port to close), with nothing acknowledged
+    lost or written twice."""
+    uri, env = _target(graph, backend, request)
+    log = tmp_path / "serve.log"
+    server = ServerProcess(uri, _free_port(), TOKEN, str(log), env, workers=2)
+    server.start()
+    try:
+        result = run_load(server.url, TOKEN, clients=4, seconds=6, batch=5,
+                          during=server.restart, during_at=0.4)
+    finally:
+        server.stop()
+    outcome = check(graph, result)
+    assert outcome.ok, outcome.summary()
+    assert result.unacked == 0
+    assert result.retries > 0, result.summary()
+    text = log.read_text(errors="replace")
+    # Two workers in each of the two supervisors' lives, each its own process.
+    workers = set(re.findall(r"Started server process \[(\d+)\]", text))
+    assert len(workers) == 4, text[-2000:]
+    assert TOKEN not in text
+    assert not server.answers()
 
 
 def test_two_processes_ingesting_overlapping_events_write_each_once(
