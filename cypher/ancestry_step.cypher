@@ -12,7 +12,7 @@ UNWIND $ids AS id
 MATCH (a:PGNode {id: id})-[r]->(b:PGNode)
 WHERE type(r) IN $relations AND r.follow AND NOT r.retracted
   AND r.recorded_at <= $as_of AND r.superseded_at > $as_of
-  AND (size(r.src_opaque_from) = 0
+  AND (r.src_opaque_from IS NULL
        OR NOT any(i IN range(0, size(r.src_opaque_from) - 1)
                   WHERE r.src_opaque_from[i] <= $as_of AND r.src_opaque_to[i] > $as_of))
 RETURN DISTINCT b.id AS id

@@ -7,14 +7,14 @@ MATCH (root:PGNode {id: $root})
 MATCH (a:PGNode)-[rels*0..]->(root)
 WHERE all(r IN rels WHERE type(r) IN $relations AND r.follow AND NOT r.retracted
     AND r.recorded_at <= $as_of AND r.superseded_at > $as_of
-    AND (size(r.src_opaque_from) = 0
+    AND (r.src_opaque_from IS NULL
          OR NOT any(i IN range(0, size(r.src_opaque_from) - 1)
                     WHERE r.src_opaque_from[i] <= $as_of AND r.src_opaque_to[i] > $as_of)))
 WITH DISTINCT a
 MATCH (b:PGNode)-[r]->(a)
 WHERE type(r) IN $relations AND r.follow AND NOT r.retracted
   AND r.recorded_at <= $as_of AND r.superseded_at > $as_of
-  AND (size(r.src_opaque_from) = 0
+  AND (r.src_opaque_from IS NULL
        OR NOT any(i IN range(0, size(r.src_opaque_from) - 1)
                   WHERE r.src_opaque_from[i] <= $as_of AND r.src_opaque_to[i] > $as_of))
 RETURN r.key AS key, type(r) AS relation, b.id AS source, a.id AS target, r.role AS role,

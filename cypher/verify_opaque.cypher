@@ -8,13 +8,17 @@ CALL (n) {
   WITH v ORDER BY v.version
   RETURN collect(v.recorded_at) AS opened, collect(v.superseded_at) AS closed
 }
-CALL (n) {
+// A missing list is an empty one (provgraph stores none for a node never opaque).
+WITH n, opened, closed, coalesce(n.opaque_from, []) AS starts,
+     coalesce(n.opaque_to, []) AS ends
+CALL (n, starts, ends) {
   OPTIONAL MATCH (n)-[r]->()
-  WHERE r.src_opaque_from <> n.opaque_from OR r.src_opaque_to <> n.opaque_to
+  WHERE NOT type(r) IN ['PG_DEP', 'PG_RESP', 'PG_REL']  // the projection keeps no copy
+    AND (coalesce(r.src_opaque_from, []) <> starts OR coalesce(r.src_opaque_to, []) <> ends)
   RETURN collect(r.key) AS stale
 }
-WITH n, opened, closed, stale
-WHERE n.opaque_from <> opened OR n.opaque_to <> closed OR size(stale) > 0
-RETURN n.id AS id, n.opaque_from <> opened OR n.opaque_to <> closed AS node, stale
+WITH n, starts, ends, opened, closed, stale
+WHERE starts <> opened OR ends <> closed OR size(stale) > 0
+RETURN n.id AS id, starts <> opened OR ends <> closed AS node, stale
 ORDER BY id
 LIMIT 1000

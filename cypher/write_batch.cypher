@@ -5,7 +5,9 @@
 // from write_read's answer.
 // A node is one (:PGNode) carrying its current kind/type/opaque for readable queries and the
 // intervals [opaque_from[i], opaque_to[i]) during which it was opaque (for as_of walks; each
-// relationship keeps a copy of its source's, as src_opaque_from / src_opaque_to); every node
+// relationship keeps a copy of its source's, as src_opaque_from / src_opaque_to). A node that
+// never was opaque has neither list, nor do its relationships: an empty list is not stored
+// (measured at 100k nodes: two empty lists a relationship cost 12-16 % of ingest); every node
 // version is a (:PGNodeVersion) valid from recorded_at until superseded_at. A relation version
 // is a relationship of its PROV type between two (:PGNode)s, valid from recorded_at until
 // superseded_at; follow = false marks granularity "members" edges, kept, never traversed.
@@ -24,15 +26,17 @@ CALL () {
 CALL () {
   UNWIND $nodes AS row
   MERGE (n:PGNode {id: row.id})
-    ON CREATE SET n.kind = row.kind, n.opaque_from = [], n.opaque_to = []
+    ON CREATE SET n.kind = row.kind
   WITH n, row
   OPTIONAL MATCH (cur:PGNodeVersion {id: row.id, version: row.version - 1})
   SET cur.superseded_at = $t
   SET n.opaque_to = CASE
         WHEN size(n.opaque_to) > 0 AND n.opaque_to[-1] = $forever
         THEN n.opaque_to[..-1] + [$t] ELSE n.opaque_to END
-  SET n.opaque_from = CASE WHEN row.opaque THEN n.opaque_from + [$t] ELSE n.opaque_from END,
-      n.opaque_to = CASE WHEN row.opaque THEN n.opaque_to + [$forever] ELSE n.opaque_to END,
+  SET n.opaque_from = CASE WHEN row.opaque THEN coalesce(n.opaque_from, []) + [$t]
+                           ELSE n.opaque_from END,
+      n.opaque_to = CASE WHEN row.opaque THEN coalesce(n.opaque_to, []) + [$forever]
+                         ELSE n.opaque_to END,
       n.type = row.type, n.opaque = row.opaque
   WITH n, row, cur
   // Relationships carry their source's opaque intervals, so walks test relationships only

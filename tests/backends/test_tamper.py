@@ -140,6 +140,19 @@ def test_opaque_intervals_edited_in_neo4j_are_named(graph: Graph) -> None:
     assert "node 'B': opaque intervals changed outside provgraph" in problems
 
 
+@pytest.mark.parametrize("backend", ["neo4j"])  # Neo4j's own derived state
+def test_opaque_copy_added_to_a_relationship_of_a_never_opaque_node_is_named(
+        graph: Graph) -> None:
+    """A node never opaque stores no interval lists, nor do its relationships (an empty
+    list is not stored): a copy added behind provgraph's back is still caught."""
+    _ingest_in_batches(graph)
+    Tamper(graph).run("", "MATCH (:PGNode {id: 'S1-int8'})-[r:wasDerivedFrom]->() "
+                          "SET r.src_opaque_from = [0], r.src_opaque_to = [1]")
+    problems = graph.verify().problems
+    assert any(p.startswith("relation 'wasDerivedFrom:S1-int8->") and "opaque" in p
+               for p in problems), problems
+
+
 # -- redaction --------------------------------------------------------------------------
 
 
