@@ -1,7 +1,7 @@
 """provgraph benchmarks: ingest, ancestry, impact and why() on generated model-hub lineage,
 on the embedded store and on a real Neo4j, side by side with what users would otherwise use.
 
-    python bench/run.py              # 10k, 100k and 1M nodes; writes bench/RESULTS.md
+    python bench/run.py              # 10k, 100k and 1M nodes; a new section atop bench/RESULTS.md
     python bench/run.py --quick      # 10k only, under two minutes, for CI smoke runs
 
 Neo4j: ``PROVGRAPH_BENCH_NEO4J_URI`` if set, else the local Maven launcher on port 17688.
@@ -281,16 +281,32 @@ def main() -> None:
         stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     command = " ".join(sys.argv[1:])
-    report = (f"# provgraph benchmarks\n\n{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC — "
+    report = (f"## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC — "
               f"`python bench/run.py {command}`\n\n"
               f"Machine: {machine()}\n\n{render(results)}\n\n"
               f"Peak resident memory of the benchmark process: {peak:,.0f} MiB "
               "(it also holds the generated events and the networkx graph).\n")
     if not args.quick:
-        Path(args.output).write_text(report)
+        output = Path(args.output)
+        output.write_text(with_section(output.read_text() if output.exists() else "", report))
         print(f"wrote {args.output}")
     else:
         print(report)
+
+
+TITLE = "# provgraph benchmarks\n\n"
+
+
+def with_section(results: str, section: str) -> str:
+    """The results file with ``section`` first, above every earlier section (kept).
+
+    >>> with_section("# provgraph benchmarks\\n\\n## old\\n", "## new\\n")
+    '# provgraph benchmarks\\n\\n## new\\n\\n## old\\n'
+    >>> with_section("", "## new\\n")
+    '# provgraph benchmarks\\n\\n## new\\n'
+    """
+    earlier = results.removeprefix(TITLE).strip("\n")
+    return TITLE + section + ("\n" + earlier + "\n" if earlier else "")
 
 
 def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:

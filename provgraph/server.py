@@ -9,9 +9,13 @@ at ``/openapi.json``; interactive docs at ``/docs``.
 
 from __future__ import annotations
 
+import ctypes
 import hmac
 import io
 import json
+import os
+import signal
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -37,7 +41,7 @@ from provgraph.errors import (
     StoreUnavailableError,
 )
 from provgraph.formats.prov_write import export_document
-from provgraph.graph import Graph
+from provgraph.graph import Graph, connect
 from provgraph.queries.lineage import Lineage
 
 _bearer = HTTPBearer(auto_error=False)
@@ -372,8 +376,6 @@ def serve_workers(uri: str, host: str, port: int, token: str | None,
     commits its own requests together (group commit); the store orders the processes'
     transactions, as it does for any two writers. A worker exits when the supervisor does,
     even when the supervisor is killed outright."""
-    import os
-
     import uvicorn
 
     os.environ[WORKER_URI] = uri  # "" for the default store
@@ -389,10 +391,6 @@ def serve_workers(uri: str, host: str, port: int, token: str | None,
 def worker_app() -> FastAPI:
     """The application of one worker process of :func:`serve_workers`: connects to the
     store its environment names and closes it when the worker stops."""
-    import os
-
-    from provgraph.graph import connect
-
     _exit_with_parent()
     graph = connect(os.environ.get(WORKER_URI) or None)
     app = create_app(graph, os.environ.get(WORKER_TOKEN), os.environ.get(WORKER_READ_TOKEN))
@@ -403,11 +401,6 @@ def worker_app() -> FastAPI:
 def _exit_with_parent() -> None:
     """Have Linux send this process SIGTERM when its parent dies (a supervisor killed with
     SIGKILL runs no handler, and its workers would keep the port); elsewhere, nothing."""
-    import ctypes
-    import os
-    import signal
-    import sys
-
     if not sys.platform.startswith("linux"):
         return
     parent = os.getppid()
