@@ -20,7 +20,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from provgraph.graph import Graph
+from provgraph.neo4j_local import accepts
 
 PRODUCER = "https://github.com/provgraph/provgraph/loadgen"
 SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/definitions/RunEvent"
@@ -311,11 +311,7 @@ class ServerProcess:
 
     def answers(self) -> bool:
         """Whether anything accepts connections on the port."""
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return True
-        except OSError:
-            return False
+        return accepts(self.port)
 
     def restart(self) -> None:
         """Kill, then start again."""

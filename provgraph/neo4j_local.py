@@ -70,6 +70,15 @@ def find_project() -> Path:
     return copy
 
 
+def accepts(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something accepts TCP connections at ``host:port`` (within a second)."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 @dataclass
 class LocalNeo4j:
     """One local Neo4j server: its port, home (data, logs, pid file) and memory caps."""
@@ -146,11 +155,7 @@ class LocalNeo4j:
 
     def answers(self) -> bool:
         """Whether something accepts connections on the Bolt port."""
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return True
-        except OSError:
-            return False
+        return accepts(self.port)
 
     def start(self, timeout: float = 180.0) -> str:
         """Build if needed, start detached, wait for the readiness line; return the URI."""
