@@ -26,8 +26,9 @@ def describe(store: Store, id: str, as_of: int, limit: int | None = None) -> dic
     node = store.nodes([id], as_of).get(id)
     if node is None:
         raise NotFoundError(f"no node {id!r} in {store.uri}")
-    # Neo4j slices lists by 32-bit integers: "all" is the largest of them.
-    page = _ALL if limit is None else min(limit, _ALL)
+    # Neo4j slices lists by 32-bit integers: "all" is the largest of them (and a negative
+    # limit would count from the end).
+    page = _ALL if limit is None else min(max(limit, 0), _ALL)
     relations, total = store.node_relations(id, as_of, page)
     return {
         "id": node.id, "kind": node.kind, "type": node.type, "attributes": node.attributes,

@@ -407,12 +407,15 @@ class SQLiteStore:
                        limit: int) -> tuple[list[StoredRelation], int]:
         """The first ``limit`` relations of ``id`` at ``as_of`` by key, and how many it has
         (one query: the window counts before the limit)."""
+        where = f"(r.src = :id OR r.dst = :id) AND {_VISIBLE.format(a='r')}"
+        params = {"id": id, "t": as_of, "limit": limit}
+        if limit < 1:  # an empty page still counts them
+            return [], self._read(f"SELECT count(*) FROM relation_versions r WHERE {where}",
+                                  params)[0][0]
         rows = self._read(
             "SELECT r.key, r.relation, r.src, r.dst, r.role, r.data, r.recorded_at,"
-            " count(*) OVER () FROM relation_versions r WHERE (r.src = :id OR r.dst = :id)"
-            f" AND {_VISIBLE.format(a='r')} ORDER BY r.key LIMIT :limit",
-            {"id": id, "t": as_of, "limit": limit},
-        )
+            f" count(*) OVER () FROM relation_versions r WHERE {where}"
+            " ORDER BY r.key LIMIT :limit", params)
         return [StoredRelation.from_row(*row[:7]) for row in rows], rows[0][7] if rows else 0
 
     def history(self, id: str) -> list[StoredNode]:

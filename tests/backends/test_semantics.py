@@ -175,6 +175,8 @@ def test_a_hubs_relations_come_a_page_at_a_time(reference: Graph) -> None:
     assert len(whole) >= 2 and "relations_total" not in reference.describe("B")
     page = reference.describe("B", limit=2)
     assert page["relations"] == whole[:2] and page["relations_total"] == len(whole)
+    empty = reference.describe("B", limit=0)  # a count alone
+    assert empty["relations"] == [] and empty["relations_total"] == len(whole)
     before = reference.timeline()[-1]["recorded_at"]
     reference.ingest([{"id": f"hub-{i}", "nodes": [{"id": f"ft-{i}", "kind": "entity"}],
                        "relations": [{"relation": "wasDerivedFrom", "from": f"ft-{i}",
