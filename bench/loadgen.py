@@ -5,8 +5,8 @@ Clients (threads, loopback HTTP only, stdlib ``http.client``) send, until a dead
 
 * native batches: events ``load-C-N`` each defining a model ``load:C:N`` derived from the
   shared ``load:base`` (so every batch also touches one hot node);
-* OpenLineage RunEvents: clients 2k and 2k+1 send the START and the COMPLETE of the same
-  run at about the same moment, so the server merges one run from two racing requests.
+* OpenLineage RunEvents: clients 2k and 2k+1 meet, then send the START and the COMPLETE of
+  the same run at the same moment, so the server merges one run from two racing requests.
 
 A request that fails (connection refused or reset, 409, 5xx) is sent again, with the same
 content, until it is acknowledged or the run's grace period ends; only a 2xx counts as
@@ -143,25 +143,26 @@ def run_load(base_url: str | list[str], token: str | None, clients: int = 8,
     stop_at = time.monotonic() + seconds
     namespace = uuid.uuid4()
 
+    # The two clients of a pair meet before each OpenLineage step, so that they send the
+    # two halves of the same run at the same moment however far one was held up (retrying
+    # through a restart, say); a client that stops releases its partner.
+    pairs = [threading.Barrier(2) for _ in range(clients // 2)]
+
     def client(number: int) -> None:
         me = _Client(urls[number % len(urls)], token, result, lock)
+        pair = pairs[number // 2] if number // 2 < len(pairs) else None
         n = 0
-        while time.monotonic() < stop_at:
-            n += 1
-            if n % 2:
-                ids = [f"load-{number}-{n}-{k}" for k in range(batch)]
-                body = [{"id": i, "nodes": [{"id": "load:" + i[5:], "kind": "entity",
-                                              "type": "Model", "attributes": {"n": n}}],
-                         "relations": [{"relation": "wasDerivedFrom", "from": "load:" + i[5:],
-                                        "to": "load:base", "role": "base"}]} for i in ids]
-                ok = me.post("/api/v1/events", body, stop_at + grace)
-                with lock:
-                    if ok:
-                        result.native_ids.extend(ids)
-                        result.acked_events += len(ids)
-                    else:
-                        result.unacked += len(ids)
-            else:
+        try:
+            while time.monotonic() < stop_at:
+                n += 1
+                if n % 2:
+                    native(me, number, n)
+                    continue
+                if pair is not None:
+                    try:
+                        pair.wait(timeout=max(stop_at + grace - time.monotonic(), 0.0))
+                    except threading.BrokenBarrierError:
+                        return
                 run = str(uuid.uuid5(namespace, f"{number // 2}-{n}"))
                 kind = "START" if number % 2 == 0 else "COMPLETE"
                 ok = me.post("/api/v1/lineage", _run_event(run, kind, number, n),
@@ -172,6 +173,23 @@ def run_load(base_url: str | list[str], token: str | None, clients: int = 8,
                         result.acked_events += 1
                     else:
                         result.unacked += 1
+        finally:
+            if pair is not None:
+                pair.abort()
+
+    def native(me: _Client, number: int, n: int) -> None:
+        ids = [f"load-{number}-{n}-{k}" for k in range(batch)]
+        body = [{"id": i, "nodes": [{"id": "load:" + i[5:], "kind": "entity",
+                                      "type": "Model", "attributes": {"n": n}}],
+                 "relations": [{"relation": "wasDerivedFrom", "from": "load:" + i[5:],
+                                "to": "load:base", "role": "base"}]} for i in ids]
+        ok = me.post("/api/v1/events", body, stop_at + grace)
+        with lock:
+            if ok:
+                result.native_ids.extend(ids)
+                result.acked_events += len(ids)
+            else:
+                result.unacked += len(ids)
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     started = time.monotonic()

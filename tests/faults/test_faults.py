@@ -45,7 +45,7 @@ def _target(graph: Graph, backend: str, request: pytest.FixtureRequest
 
 def _killed_under_load(graph: Graph, backend: str, request: pytest.FixtureRequest,
                        tmp_path: Path, workers: int = 1) -> tuple[Any, ServerProcess, str]:
-    """Load a server for 6 s, SIGKILL it and start it again at 40 % of the run; check that
+    """Load a server for 10 s, SIGKILL it and start it again at 30 % of the run; check that
     nothing acknowledged was lost or written twice, that requests were retried, and that no
     secret reached the log. Returns the load's result, the server and its log."""
     uri, env = _target(graph, backend, request)
@@ -53,8 +53,8 @@ def _killed_under_load(graph: Graph, backend: str, request: pytest.FixtureReques
     server = ServerProcess(uri, _free_port(), TOKEN, str(log), env, workers=workers)
     server.start()
     try:
-        result = run_load(server.url, TOKEN, clients=4, seconds=6, batch=5,
-                          during=server.restart, during_at=0.4)
+        result = run_load(server.url, TOKEN, clients=4, seconds=10, batch=5,
+                          during=server.restart, during_at=0.3)
     finally:
         server.stop()
     outcome = check(graph, result)
@@ -74,8 +74,12 @@ def test_server_killed_under_load_loses_nothing(graph: Graph, backend: str,
                                                tmp_path: Path) -> None:
     result, _, _ = _killed_under_load(graph, backend, request, tmp_path)
     assert result.acked_events > 20
+    # The clients of a pair send both halves of every run (they meet before each one).
     raced = sum(1 for kinds in result.runs.values() if len(kinds) == 2)
-    assert raced > 5, (raced, result.summary())
+    assert raced == len(result.runs), result.runs
+    # A cold Neo4j (this test run alone) answers a few requests a second: 8 and 14 runs
+    # raced in two such runs, hundreds when warm.
+    assert raced >= 3, (raced, result.summary())
 
 
 def test_worker_processes_under_load_lose_nothing_and_die_with_their_supervisor(
