@@ -212,7 +212,40 @@ class ChangeSet:
     """The nodes whose kinds ``checks`` need."""
 
     def __bool__(self) -> bool:
-        return bool(self.events)
+        return bool(self.events or self.nodes or self.relations or self.retracted_nodes
+                    or self.retracted_relations)
+
+    @property
+    def rows(self) -> int:
+        """Events, node versions and relation versions asked for (a transaction's weight)."""
+        return len(self.events) + len(self.nodes) + len(self.relations)
+
+    def parts(self, max_rows: int) -> list[ChangeSet]:
+        """This change set as several of at most ``max_rows`` rows, to write in order, one
+        transaction each, when one transaction cannot hold it (an event with 100k
+        relations, on Neo4j): its nodes first, then its relations (their ends are then
+        written), and last its retractions, with the event ids. A crash between parts
+        leaves whole parts written and the events not; writing the same change set again
+        finds those versions stored and completes it.
+
+        >>> from provgraph.events import parse_event
+        >>> changes = fold([parse_event({"id": "e", "nodes": [
+        ...     {"id": f"n{i}", "kind": "entity"} for i in range(5)]})])
+        >>> [(sorted(p.events), len(p.nodes)) for p in changes.parts(2)]
+        [([], 2), ([], 2), ([], 1), (['e'], 0)]
+        """
+        parts: list[ChangeSet] = []
+        nodes = list(self.nodes.items())
+        relations = list(self.relations.items())
+        for start in range(0, len(nodes), max_rows):
+            parts.append(ChangeSet(nodes=dict(nodes[start:start + max_rows])))
+        for start in range(0, len(relations), max_rows):
+            parts.append(ChangeSet(relations=dict(relations[start:start + max_rows])))
+        parts.append(ChangeSet(events=dict(self.events),
+                               retracted_nodes=set(self.retracted_nodes),
+                               retracted_relations=dict(self.retracted_relations),
+                               expect=dict(self.expect)))
+        return parts
 
 
 def fold(events: Iterable[Event]) -> ChangeSet:

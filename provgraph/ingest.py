@@ -74,7 +74,8 @@ def _ingest(
     # Input written in one transaction is checked in it, against the state it is written
     # on (no read before); input written in several is checked whole first, so that bad
     # input writes nothing.
-    inside = sum(1 for _ in chunked(parsed, size, bound)) <= 1
+    inside = sum(1 for _ in chunked(parsed, size, bound)) <= 1 and not (
+        bound is not None and parsed and weight(parsed[0]) > bound)
     if inside:
         new = parsed
     else:
@@ -93,7 +94,11 @@ def _ingest(
                 changes.checks.append(
                     partial(check_references, events=chunk, check_kinds=check_kinds))
             try:
-                stats = store.write(changes, now_us())
+                # A change set larger than the store's transactions (one event with 100k
+                # relations, on Neo4j) is written in parts; its events go with the last.
+                for part in ([changes] if bound is None or changes.rows <= bound
+                             else changes.parts(bound)):
+                    total.add(store.write(part, now_us()))
                 break
             except ConflictError:
                 # Another writer committed some of these events first (or the input
@@ -107,9 +112,7 @@ def _ingest(
                     raise
                 skipped += before - len(chunk)
                 if not chunk:
-                    stats = WriteStats()
                     break
-        total.add(stats)
         if progress:
             progress(len(chunk))
     total.skipped_events += skipped
@@ -118,8 +121,8 @@ def _ingest(
 
 def chunked(events: list[Event], size: int, max_rows: int | None) -> Iterator[list[Event]]:
     """``events`` in order, in transactions of at most ``size`` events and, with
-    ``max_rows``, at most that many rows (an event counts one, plus its nodes, relations and
-    retractions); an event larger than ``max_rows`` is a transaction alone.
+    ``max_rows``, at most that many rows (:func:`weight`); an event larger than ``max_rows``
+    is a chunk alone, written in parts (:meth:`~provgraph.events.ChangeSet.parts`).
 
     >>> from provgraph.events import parse_events
     >>> events = parse_events([{"id": f"e{i}", "nodes": [{"id": f"n{i}", "kind": "entity"}]}
@@ -132,15 +135,20 @@ def chunked(events: list[Event], size: int, max_rows: int | None) -> Iterator[li
     chunk: list[Event] = []
     rows = 0
     for event in events:
-        weight = (1 + len(event.nodes) + len(event.relations) + len(event.retract.nodes)
-                  + len(event.retract.relations))
-        if chunk and (len(chunk) == size or (max_rows is not None and rows + weight > max_rows)):
+        rows_of = weight(event)
+        if chunk and (len(chunk) == size or (max_rows is not None and rows + rows_of > max_rows)):
             yield chunk
             chunk, rows = [], 0
         chunk.append(event)
-        rows += weight
+        rows += rows_of
     if chunk:
         yield chunk
+
+
+def weight(event: Event) -> int:
+    """The rows ``event`` writes at most: one, plus its nodes, relations and retractions."""
+    return (1 + len(event.nodes) + len(event.relations) + len(event.retract.nodes)
+            + len(event.retract.relations))
 
 
 def references(events: list[Event]) -> set[str]:

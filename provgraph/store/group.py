@@ -51,7 +51,7 @@ class _Batch:
 
     @property
     def rows(self) -> int:
-        return len(self.changes.events) + len(self.changes.nodes) + len(self.changes.relations)
+        return self.changes.rows
 
     def answer(self) -> WriteStats:
         if self.error is not None:
@@ -164,7 +164,7 @@ def _shareable(changes: ChangeSet, max_rows: int) -> bool:
     batch names) and not larger than a shared transaction."""
     if changes.retracted_nodes or changes.retracted_relations:
         return False
-    return len(changes.events) + len(changes.nodes) + len(changes.relations) <= max_rows
+    return changes.rows <= max_rows
 
 
 def _union(group: list[_Batch]) -> ChangeSet:

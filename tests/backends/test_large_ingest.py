@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from provgraph.errors import InvalidEventError
+from provgraph.errors import InvalidEventError, StoreUnavailableError
 from provgraph.graph import Graph
 
 
@@ -74,3 +74,71 @@ def test_a_conditional_write_stays_one_transaction(graph: Graph) -> None:
     before = store._group.transactions
     graph.ingest(datasets(3, 10), expect={"d0": 0})
     assert store._group.transactions - before == 1
+
+
+def test_one_event_larger_than_a_transaction_is_written_in_parts(graph: Graph) -> None:
+    store: Any = graph.store
+    store.max_transaction_rows = 25
+    [event] = datasets(1, 60)  # 61 nodes, 60 relations
+    before = store._group.transactions
+    result = graph.ingest(event)
+    # Nodes in parts of 25 (3), then relations (3), then the event itself (1).
+    assert store._group.transactions - before == 7
+    assert (result.events, result.node_versions, result.relation_versions) == (1, 61, 60)
+    assert graph.ancestry("d0").ids == {f"d0/s{j}" for j in range(60)}
+    again = graph.ingest(event)
+    assert (again.events, again.skipped_events) == (0, 1)
+    assert store._group.transactions - before == 7
+    assert graph.verify().ok
+
+
+def test_an_event_cut_short_between_its_parts_completes_when_sent_again(
+        graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Any = graph.store
+    store.max_transaction_rows = 25
+    [event] = datasets(1, 60)
+    write = store.write
+    calls: list[int] = []
+
+    def crash_on_the_fourth(changes: Any, recorded_at: int) -> Any:
+        calls.append(1)
+        if len(calls) == 4:
+            raise StoreUnavailableError("the store went away")
+        return write(changes, recorded_at)
+
+    monkeypatch.setattr(store, "write", crash_on_the_fourth)
+    with pytest.raises(StoreUnavailableError):
+        graph.ingest(event)
+    monkeypatch.setattr(store, "write", write)
+    # Whole parts were written (the nodes), the event was not acknowledged nor recorded.
+    assert store.known_events(["event-d0"]) == {}
+    assert len(store.nodes(["d0"] + [f"d0/s{j}" for j in range(60)], 2**62)) == 61
+    result = graph.ingest(event)
+    assert (result.events, result.node_versions, result.relation_versions) == (1, 0, 60)
+    assert graph.ancestry("d0").ids == {f"d0/s{j}" for j in range(60)}
+    assert graph.verify().ok
+
+
+def test_one_event_in_parts_is_validated_before_any_part(graph: Graph) -> None:
+    store: Any = graph.store
+    store.max_transaction_rows = 25
+    [event] = datasets(1, 60)
+    event["relations"].append({"relation": "wasDerivedFrom", "from": "d0", "to": "nowhere"})
+    before = store._group.transactions
+    with pytest.raises(InvalidEventError, match="nowhere"):
+        graph.ingest(event)
+    assert store._group.transactions == before
+    assert graph.store.nodes(["d0", "d0/s0"], 2**62) == {}
+
+
+def test_one_event_of_100k_relations_ingests_in_one_call(graph: Graph) -> None:
+    # One event: a dataset of 100k shards. As one transaction it needs more memory than the
+    # test Neo4j allows (it failed so, with MemoryPoolOutOfMemoryError, before events were
+    # written in parts).
+    [event] = datasets(1, 100_000)
+    result = graph.ingest(event)
+    assert (result.events, result.node_versions, result.relation_versions) == (
+        1, 100_001, 100_000)
+    members = graph.ancestry("d0")
+    assert len(members.nodes) == 100_000 and len(members.edges) == 100_000
+    assert graph.ingest(event).events == 0
