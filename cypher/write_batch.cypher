@@ -3,8 +3,10 @@
 // current projection of the new relations, and (when nothing else follows in the batch) its
 // hash-chain entry. Versions and the projected relationship type are computed by provgraph
 // from write_read's answer.
-// A node is one (:PGNode) carrying its current kind/type/opaque for readable queries and the
-// intervals [opaque_from[i], opaque_to[i]) during which it was opaque (for as_of walks; each
+// A node is one (:PGNode) carrying its current kind/type/opaque for readable queries, the
+// same again as labels (one `PG:kind:type`, or `PG:kind` without a type, and :PGOpaque while
+// opaque: a label is read with the node, a property is not), and the intervals
+// [opaque_from[i], opaque_to[i]) during which it was opaque (for as_of walks; each
 // relationship keeps a copy of its source's, as src_opaque_from / src_opaque_to). A node that
 // never was opaque has neither list, nor do its relationships: an empty list is not stored
 // (measured at 100k nodes: two empty lists a relationship cost 12-16 % of ingest); every node
@@ -27,7 +29,7 @@ CALL () {
   UNWIND $nodes AS row
   MERGE (n:PGNode {id: row.id})
     ON CREATE SET n.kind = row.kind
-  WITH n, row
+  WITH n, row, 'PG:' + n.kind + coalesce(':' + n.type, '') AS was
   OPTIONAL MATCH (cur:PGNodeVersion {id: row.id, version: row.version - 1})
   SET cur.superseded_at = $t
   SET n.opaque_to = CASE
@@ -38,6 +40,12 @@ CALL () {
       n.opaque_to = CASE WHEN row.opaque THEN coalesce(n.opaque_to, []) + [$forever]
                          ELSE n.opaque_to END,
       n.type = row.type, n.opaque = row.opaque
+  // The labels mirror kind, type and opacity (see the header).
+  WITH n, row, cur, was, 'PG:' + n.kind + coalesce(':' + row.type, '') AS label
+  FOREACH (_ IN CASE WHEN was <> label THEN [1] ELSE [] END | REMOVE n:$(was))
+  SET n:$(label)
+  FOREACH (_ IN CASE WHEN row.opaque THEN [1] ELSE [] END | SET n:PGOpaque)
+  FOREACH (_ IN CASE WHEN row.opaque THEN [] ELSE [1] END | REMOVE n:PGOpaque)
   WITH n, row, cur
   // Relationships carry their source's opaque intervals, so walks test relationships only
   // (which Neo4j runs as a pruning breadth-first search); refresh them when they may change.

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
-from itertools import chain
+from itertools import chain, islice
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -58,8 +58,11 @@ from provgraph.store.neo4j_chain import (
 T = TypeVar("T")
 
 #: The store format this version writes: 1 added the current projection; 2 dropped the
-#: (:PGRelation {key}) and (:PGClock) nodes (see write()).
-FORMAT_VERSION = 2
+#: (:PGRelation {key}) and (:PGClock) nodes (see write()); 3 added the labels that mirror a
+#: node's kind, type and opacity (``write_batch.cypher``).
+FORMAT_VERSION = 3
+#: Nodes a transaction of an upgrade labels.
+_LABEL_PAGE = 10_000
 #: How often a batch runs again when other writers keep taking its chain entry first.
 _RACES = 100
 #: Nodes a record of a walk's answer (``ancestry_now.cypher``): the server streams a 700k-node
@@ -138,36 +141,36 @@ class Neo4jStore:
         (nothing else changes, so an interrupted upgrade simply runs again at the next
         connect): build the current projection for every node, 1,000 nodes a transaction
         (format 1), then delete the relation key and clock nodes, 10,000 a transaction, and
-        their constraints (format 2)."""
+        their constraints (format 2), then label every node by kind, type and opacity,
+        10,000 a transaction (format 3)."""
         found = self._driver.execute_query(cypher_library.load("projection_version"),
                                            database_=self.database).records
         version = found[0]["version"] if found else 0
         if version >= FORMAT_VERSION:
             return
         if version < 1:
-            pages = paged(lambda after: [r["id"] for r in self._query(
-                "node_keys", after=after, limit=1000)], 1000)
-            batch: list[str] = []
-            for node_id in pages:
-                batch.append(node_id)
-                if len(batch) == 1000:
-                    self._project(batch)
-                    batch = []
-            self._project(batch)
+            self._every_node("project_sources", 1000, **PROJECTION)
         while self._run(lambda tx: tx.run(cypher_library.load("upgrade_drop_keys"),
                                           {"limit": 10_000}).single(strict=True)[0],
                         write=True):
             pass
         for statement in cypher_library.statements("upgrade_drop_constraints"):
             self._driver.execute_query(statement, database_=self.database)
+        if version < 3:
+            self._every_node("label_nodes", _LABEL_PAGE)
         self._driver.execute_query(cypher_library.load("projection_done"),
                                    {"version": FORMAT_VERSION}, database_=self.database)
 
-    def _project(self, ids: list[str]) -> None:
-        if ids:
-            text = cypher_library.load("project_sources")
-            self._run(lambda tx: tx.run(text, {"ids": ids, **PROJECTION}).consume(),
-                      write=True)
+    def _every_node(self, name: str, size: int, **params: Any) -> None:
+        """Run library statement ``name`` (which takes ``$ids``) over every node, ``size``
+        nodes a transaction."""
+        text = cypher_library.load(name)
+        ids = paged(lambda after: [r["id"] for r in self._query(
+            "node_keys", after=after, limit=size)], size)
+        while page := list(islice(ids, size)):
+            def work(tx: neo4j.ManagedTransaction, page: list[str] = page) -> None:
+                tx.run(text, {"ids": page, **params}).consume()
+            self._run(work, write=True)
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -446,8 +449,16 @@ class Neo4jStore:
         (``impact_counts_now.cypher``); None otherwise (see the Store protocol)."""
         if direction != "up" or as_of < NOW or relations != DEPENDENCY:
             return None
-        records = self._query("impact_counts_now", root=root, listed=sorted(listed))
-        return [(r["kind"], r["type"], r["count"], r["ids"]) for r in records]
+        records = self._query("impact_counts_now", root=root,
+                              listed=sorted(f"PG:entity:{t}" for t in listed))
+        rows = []
+        for r in records:
+            # `PG:kind:type` or `PG:kind` (a node without one counts as unknown; verify
+            # names it).
+            label = next((x for x in r["labels"] if x.startswith("PG:")), None)
+            kind, _, type_ = (label[3:] if label else "").partition(":")
+            rows.append((kind or None, type_ or None, r["count"], r["ids"]))
+        return rows
 
     def walk_now(
         self, root: str, direction: Direction, relations: frozenset[str],

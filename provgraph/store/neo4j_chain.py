@@ -121,6 +121,10 @@ class Neo4jChainLog:
             for edge in r["extra"]:
                 problems.append(f"node {r['id']!r}: projected edge {edge!r} not in the history:"
                                 " current projection changed outside provgraph")
+        for r in self._store._query("verify_labels"):
+            problems.append(f"node {r['id']!r}: labels {r['have']!r} (opaque: {r['opaque']})"
+                            f" do not mirror its kind and type ({r['want']!r}): changed"
+                            " outside provgraph")
         for r in self._store._query("verify_opaque"):
             if r["node"]:
                 problems.append(f"node {r['id']!r}: opaque intervals changed outside provgraph")

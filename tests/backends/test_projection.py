@@ -168,3 +168,76 @@ def test_impact_summary_counts_what_a_full_impact_reaches(graph: Graph) -> None:
             assert counted.total == len(full.nodes)
     assert graph.impact("s1", depth=1, summary=True).total == len(graph.impact("s1", depth=1)
                                                                    .nodes)
+
+
+def test_impact_summary_follows_types_and_opacity_that_change(graph: Graph) -> None:
+    # The summary counts by what a node is now: a model re-typed as a checkpoint, a node
+    # turned opaque and back, and an activity and an entity sharing a type name.
+    graph.ingest({"id": "t1", "nodes": [
+        {"id": "base", "kind": "entity", "type": "Model"},
+        {"id": "ft", "kind": "entity", "type": "Model"},
+        {"id": "deploy", "kind": "activity", "type": "Deployment"},
+        {"id": "endpoint", "kind": "entity", "type": "Deployment"},
+        {"id": "note", "kind": "entity"}],
+        "relations": [
+            {"relation": "wasDerivedFrom", "from": "ft", "to": "base"},
+            {"relation": "used", "from": "deploy", "to": "ft"},
+            {"relation": "wasGeneratedBy", "from": "endpoint", "to": "deploy"},
+            {"relation": "wasDerivedFrom", "from": "note", "to": "ft"}]})
+    first = graph.impact("base", summary=True)
+    assert first.counts == {"Deployment": 2, "Model": 1, "entity": 1}
+    assert first.affected == {"Model": ["ft"], "Deployment": ["endpoint"]}
+    graph.ingest({"id": "t2", "nodes": [
+        {"id": "ft", "kind": "entity", "type": "Checkpoint"},
+        {"id": "note", "kind": "entity", "type": "Model"},
+        {"id": "endpoint", "kind": "entity", "type": "Deployment", "opaque": True}]})
+    # An opaque node's own dependencies are unknown: the impact walk no longer reaches it.
+    second = graph.impact("base", summary=True)
+    assert second.counts == {"Checkpoint": 1, "Deployment": 1, "Model": 1}
+    assert second.affected == {"Model": ["note"], "Checkpoint": ["ft"]}
+    graph.ingest({"id": "t3", "nodes": [
+        {"id": "endpoint", "kind": "entity", "type": "Deployment"}]})
+    third = graph.impact("base", summary=True)
+    assert third.counts == {"Checkpoint": 1, "Deployment": 2, "Model": 1}
+    for as_of in (None, LATER):
+        full = graph.impact("base", as_of=as_of)
+        assert graph.impact("base", summary=True, as_of=as_of).affected == full.summary()
+    assert graph.verify().ok
+
+
+def _unlabel(graph: Graph) -> None:
+    _cypher(graph, "MATCH (n:PGNode) CALL (n) { WITH n, [x IN labels(n) WHERE x STARTS WITH"
+                   " 'PG:'] AS pg FOREACH (x IN pg | REMOVE n:$(x)) } REMOVE n:PGOpaque")
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_verify_names_labels_changed_outside_provgraph(reference: Graph) -> None:
+    assert reference.verify().ok
+    _cypher(reference, "MATCH (n:PGNode {id: 'B'}) REMOVE n:PGOpaque")
+    _cypher(reference, "MATCH (n:PGNode {id: 'M1'}) REMOVE n:`PG:entity:Model`"
+                       " SET n:`PG:entity:Dataset`")
+    _cypher(reference, "MATCH (n:PGNode {id: 's2'}) SET n:`PG:entity:Model`")
+    problems = reference.verify().problems
+    for node_id in ("B", "M1", "s2"):
+        assert any(f"node {node_id!r}: labels" in p and "outside provgraph" in p
+                   for p in problems), (node_id, problems)
+    assert len([p for p in problems if ": labels " in p]) == 3
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_a_format_2_store_gets_its_labels_on_connect(
+        reference: Graph, neo4j_server: dict[str, Any]) -> None:
+    before = reference.impact("B", summary=True).to_dict()
+    _unlabel(reference)
+    _cypher(reference, "MATCH (m:PGMeta {id: 'projection'}) SET m.version = 2")
+    assert not reference.verify().ok
+    options = dict(neo4j_server)
+    with provgraph.connect(options.pop("uri"), **options) as upgraded:
+        store: Any = upgraded.store
+        opaque = store._driver.execute_query(
+            "MATCH (n:PGOpaque) RETURN collect(n.id) AS ids").records[0]["ids"]
+        assert sorted(opaque) == sorted(
+            i for i, (_, _, is_opaque) in store.kinds(list(store.ids(2**62)), 2**62).items()
+            if is_opaque)
+        assert upgraded.impact("B", summary=True).to_dict() == before
+        assert upgraded.verify().ok

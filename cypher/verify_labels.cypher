@@ -1,0 +1,10 @@
+// verify_labels: nodes whose labels do not mirror their kind, type and opacity (see
+// write_batch.cypher): a `PG:` label added, removed or changed, or :PGOpaque, outside
+// provgraph. Counting queries read these labels.
+MATCH (n:PGNode)
+WITH n, 'PG:' + n.kind + coalesce(':' + n.type, '') AS want,
+     [label IN labels(n) WHERE label STARTS WITH 'PG:'] AS have
+WHERE have <> [want] OR coalesce(n.opaque, false) <> (n:PGOpaque)
+RETURN n.id AS id, want, have, coalesce(n.opaque, false) AS opaque
+ORDER BY id
+LIMIT 1000
