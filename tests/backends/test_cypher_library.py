@@ -116,7 +116,8 @@ def test_systems_containing(demo_neo4j: Graph) -> None:
 # an index and never plan a shortest path per (start, end) pair.
 FULL_SCANS = {"scan_events", "scan_node_versions", "scan_relationships", "verify_node_intervals",
               "verify_relation_intervals", "verify_opaque", "verify_projection",
-              "verify_labels", "upgrade_drop_keys"}  # deletes what stores written before format 2 kept
+              "verify_labels",
+              "upgrade_drop_keys"}  # deletes what stores written before format 2 kept
 BAD_OPERATORS = ("NodeByLabelScan", "AllNodesScan", "AllRelationshipsScan",
                  "StatefulShortestPath(Into)")
 
