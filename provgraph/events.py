@@ -217,16 +217,20 @@ class ChangeSet:
 
     @property
     def rows(self) -> int:
-        """Events, node versions and relation versions asked for (a transaction's weight)."""
-        return len(self.events) + len(self.nodes) + len(self.relations)
+        """Events, node versions, relation versions and retractions asked for (a
+        transaction's weight)."""
+        return (len(self.events) + len(self.nodes) + len(self.relations)
+                + len(self.retracted_nodes) + len(self.retracted_relations))
 
     def parts(self, max_rows: int) -> list[ChangeSet]:
         """This change set as several of at most ``max_rows`` rows, to write in order, one
         transaction each, when one transaction cannot hold it (an event with 100k
         relations, on Neo4j): its nodes first, then its relations (their ends are then
-        written), and last its retractions, with the event ids. A crash between parts
-        leaves whole parts written and the events not; writing the same change set again
-        finds those versions stored and completes it.
+        written), then its retractions of relations, and last its retractions of nodes,
+        with the event ids. A crash between parts leaves whole parts written and the events
+        not; writing the same change set again finds those versions stored (and those
+        relations retracted) and completes it. The node retractions stay in the last part:
+        sent again, an event retracting a node already retracted would name an unknown node.
 
         >>> from provgraph.events import parse_event
         >>> changes = fold([parse_event({"id": "e", "nodes": [
@@ -241,10 +245,16 @@ class ChangeSet:
             parts.append(ChangeSet(nodes=dict(nodes[start:start + max_rows])))
         for start in range(0, len(relations), max_rows):
             parts.append(ChangeSet(relations=dict(relations[start:start + max_rows])))
-        parts.append(ChangeSet(events=dict(self.events),
-                               retracted_nodes=set(self.retracted_nodes),
-                               retracted_relations=dict(self.retracted_relations),
-                               expect=dict(self.expect)))
+        retracted = list(self.retracted_relations.items())
+        last = ChangeSet(events=dict(self.events), retracted_nodes=set(self.retracted_nodes),
+                         expect=dict(self.expect))
+        if last.rows + len(retracted) <= max_rows:
+            last.retracted_relations = dict(retracted)
+        else:
+            for start in range(0, len(retracted), max_rows):
+                parts.append(ChangeSet(
+                    retracted_relations=dict(retracted[start:start + max_rows])))
+        parts.append(last)
         return parts
 
 

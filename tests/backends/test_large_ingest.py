@@ -142,3 +142,37 @@ def test_one_event_of_100k_relations_ingests_in_one_call(graph: Graph) -> None:
     members = graph.ancestry("d0")
     assert len(members.nodes) == 100_000 and len(members.edges) == 100_000
     assert graph.ingest(event).events == 0
+
+
+def test_one_event_retracting_more_than_a_transaction_is_written_in_parts(
+        graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Any = graph.store
+    [event] = datasets(1, 60)
+    graph.ingest(event)
+    store.max_transaction_rows = 25
+    retract = {"id": "forget-shards", "retract": {"relations": [
+        {"relation": "hadMember", "from": "d0", "to": f"d0/s{j}"} for j in range(60)]}}
+    write = store.write
+    calls: list[int] = []
+
+    def crash_on_the_third(changes: Any, recorded_at: int) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise StoreUnavailableError("the store went away")
+        return write(changes, recorded_at)
+
+    monkeypatch.setattr(store, "write", crash_on_the_third)
+    with pytest.raises(StoreUnavailableError):
+        graph.ingest(retract)
+    monkeypatch.setattr(store, "write", write)
+    # Two parts of 25 retractions were written; the event was not recorded.
+    assert store.known_events(["forget-shards"]) == {}
+    assert len(graph.ancestry("d0").nodes) == 10
+    before = store._group.transactions
+    result = graph.ingest(retract)
+    # Retractions in parts of 25 (3, the first two finding theirs done), then the event.
+    assert store._group.transactions - before == 4
+    assert (result.events, result.retractions) == (1, 10)
+    assert graph.ancestry("d0").nodes == []
+    assert graph.ingest(retract).events == 0
+    assert graph.verify().ok
