@@ -34,6 +34,26 @@ def datasets(count: int, shards: int, prefix: str = "d") -> list[dict[str, Any]]
     return events
 
 
+def crash_on_write(graph: Graph, nth: int, event: dict[str, Any],
+                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ingest ``event`` with the store going away at its ``nth`` write (a crash between the
+    parts of one event), then give the store its writes back."""
+    store: Any = graph.store
+    write = store.write
+    calls: list[int] = []
+
+    def crash(changes: Any, recorded_at: int) -> Any:
+        calls.append(1)
+        if len(calls) == nth:
+            raise StoreUnavailableError("the store went away")
+        return write(changes, recorded_at)
+
+    monkeypatch.setattr(store, "write", crash)
+    with pytest.raises(StoreUnavailableError):
+        graph.ingest(event)
+    monkeypatch.setattr(store, "write", write)
+
+
 def test_a_call_of_150k_rows_ingests_in_one_call(graph: Graph) -> None:
     # 150 events of 501 nodes and about 500 relations: as one transaction they need more
     # memory than the test Neo4j allows (it fails so without the split).
@@ -98,19 +118,7 @@ def test_an_event_cut_short_between_its_parts_completes_when_sent_again(
     store: Any = graph.store
     store.max_transaction_rows = 25
     [event] = datasets(1, 60)
-    write = store.write
-    calls: list[int] = []
-
-    def crash_on_the_fourth(changes: Any, recorded_at: int) -> Any:
-        calls.append(1)
-        if len(calls) == 4:
-            raise StoreUnavailableError("the store went away")
-        return write(changes, recorded_at)
-
-    monkeypatch.setattr(store, "write", crash_on_the_fourth)
-    with pytest.raises(StoreUnavailableError):
-        graph.ingest(event)
-    monkeypatch.setattr(store, "write", write)
+    crash_on_write(graph, 4, event, monkeypatch)
     # Whole parts were written (the nodes), the event was not acknowledged nor recorded.
     assert store.known_events(["event-d0"]) == {}
     assert len(store.nodes(["d0"] + [f"d0/s{j}" for j in range(60)], 2**62)) == 61
@@ -153,19 +161,7 @@ def test_one_event_retracting_more_than_a_transaction_is_written_in_parts(
     store.max_transaction_rows = 25
     retract = {"id": "forget-shards", "retract": {"relations": [
         {"relation": "hadMember", "from": "d0", "to": f"d0/s{j}"} for j in range(60)]}}
-    write = store.write
-    calls: list[int] = []
-
-    def crash_on_the_third(changes: Any, recorded_at: int) -> Any:
-        calls.append(1)
-        if len(calls) == 3:
-            raise StoreUnavailableError("the store went away")
-        return write(changes, recorded_at)
-
-    monkeypatch.setattr(store, "write", crash_on_the_third)
-    with pytest.raises(StoreUnavailableError):
-        graph.ingest(retract)
-    monkeypatch.setattr(store, "write", write)
+    crash_on_write(graph, 3, retract, monkeypatch)
     # Two parts of 25 retractions were written; the event was not recorded.
     assert store.known_events(["forget-shards"]) == {}
     assert len(graph.ancestry("d0").nodes) == 10
