@@ -3,6 +3,7 @@
 // Parameters: $ids [string].
 UNWIND $ids AS id
 MATCH (n:PGNode {id: id})
-SET n:$('PG:' + n.kind + coalesce(':' + n.type, ''))
+SET n:$('PG:' + n.kind
+        + coalesce(':' + replace(replace(n.type, '\\', '\\\\'), '\u0000', '\\0'), ''))
 FOREACH (_ IN CASE WHEN coalesce(n.opaque, false) THEN [1] ELSE [] END | SET n:PGOpaque)
 RETURN count(n) AS labelled

@@ -5,7 +5,8 @@
 // from write_read's answer.
 // A node is one (:PGNode) carrying its current kind/type/opaque for readable queries, the
 // same again as labels (one `PG:kind:type`, or `PG:kind` without a type, and :PGOpaque while
-// opaque: a label is read with the node, a property is not), and the intervals
+// opaque: a label is read with the node, a property is not; in the type, \ is written \\ and
+// a NUL, which no label may hold, \0), and the intervals
 // [opaque_from[i], opaque_to[i]) during which it was opaque (for as_of walks; each
 // relationship keeps a copy of its source's, as src_opaque_from / src_opaque_to). A node that
 // never was opaque has neither list, nor do its relationships: an empty list is not stored
@@ -29,7 +30,8 @@ CALL () {
   UNWIND $nodes AS row
   MERGE (n:PGNode {id: row.id})
     ON CREATE SET n.kind = row.kind
-  WITH n, row, 'PG:' + n.kind + coalesce(':' + n.type, '') AS was
+  WITH n, row, 'PG:' + n.kind
+       + coalesce(':' + replace(replace(n.type, '\\', '\\\\'), '\u0000', '\\0'), '') AS was
   OPTIONAL MATCH (cur:PGNodeVersion {id: row.id, version: row.version - 1})
   SET cur.superseded_at = $t
   SET n.opaque_to = CASE
@@ -41,7 +43,8 @@ CALL () {
                          ELSE n.opaque_to END,
       n.type = row.type, n.opaque = row.opaque
   // The labels mirror kind, type and opacity (see the header).
-  WITH n, row, cur, was, 'PG:' + n.kind + coalesce(':' + row.type, '') AS label
+  WITH n, row, cur, was, 'PG:' + n.kind
+       + coalesce(':' + replace(replace(row.type, '\\', '\\\\'), '\u0000', '\\0'), '') AS label
   FOREACH (_ IN CASE WHEN was <> label THEN [1] ELSE [] END | REMOVE n:$(was))
   SET n:$(label)
   FOREACH (_ IN CASE WHEN row.opaque THEN [1] ELSE [] END | SET n:PGOpaque)

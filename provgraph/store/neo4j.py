@@ -7,6 +7,7 @@ always parameters. Writes are ``UNWIND $rows ...`` batches, one transaction a ba
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -74,6 +75,33 @@ _WALK_CHUNK = 5000
 #: events holding 256k rows need more than the 716.8 MiB a 1 GiB heap allows, and take
 #: 42 s with a 4 GiB heap); 20,000 rows stay far under the default limit.
 TRANSACTION_ROWS = 20_000
+
+
+def type_label(kind: str, type: str | None) -> str:
+    r"""The label that mirrors a node's kind and type (``write_batch.cypher``): ``PG:kind:type``
+    or ``PG:kind``, with ``\`` written ``\\`` and NUL, which no label may hold, ``\0``.
+
+    >>> type_label("entity", "Model"), type_label("agent", None)
+    ('PG:entity:Model', 'PG:agent')
+    >>> type_label("entity", "a\\b\x00c")
+    'PG:entity:a\\\\b\\0c'
+    >>> label_type(type_label("entity", "a\\b\x00c"))
+    ('entity', 'a\\b\x00c')
+    """
+    if type is None:
+        return f"PG:{kind}"
+    return f"PG:{kind}:" + type.replace("\\", "\\\\").replace("\x00", "\\0")
+
+
+def label_type(label: str) -> tuple[str | None, str | None]:
+    """The kind and type a label of :func:`type_label` stands for."""
+    kind, colon, escaped = label[3:].partition(":")
+    if not colon:
+        return kind or None, None
+    return kind or None, _ESCAPED.sub(lambda m: "\x00" if m[1] == "0" else m[1], escaped)
+
+
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 
 
 def redact(uri: str) -> str:
@@ -450,14 +478,13 @@ class Neo4jStore:
         if direction != "up" or as_of < NOW or relations != DEPENDENCY:
             return None
         records = self._query("impact_counts_now", root=root,
-                              listed=sorted(f"PG:entity:{t}" for t in listed))
+                              listed=sorted(type_label("entity", t) for t in listed))
         rows = []
         for r in records:
-            # `PG:kind:type` or `PG:kind` (a node without one counts as unknown; verify
-            # names it).
+            # A node without its label counts as unknown (verify names it).
             label = next((x for x in r["labels"] if x.startswith("PG:")), None)
-            kind, _, type_ = (label[3:] if label else "").partition(":")
-            rows.append((kind or None, type_ or None, r["count"], r["ids"]))
+            kind, type_ = label_type(label) if label else (None, None)
+            rows.append((kind, type_, r["count"], r["ids"]))
         return rows
 
     def walk_now(

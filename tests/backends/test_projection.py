@@ -205,6 +205,18 @@ def test_impact_summary_follows_types_and_opacity_that_change(graph: Graph) -> N
     assert graph.verify().ok
 
 
+def test_any_type_is_counted_as_itself(graph: Graph) -> None:
+    # A type is free text; on Neo4j it also becomes part of a label, which may not hold NUL.
+    odd = ["Model\x00", "a\\b", "a\\0", "\\", "`x`", "模型", "PG:entity:Model", "a b:c"]
+    graph.ingest({"id": "odd", "nodes": [{"id": "base", "kind": "entity", "type": "Model"}] + [
+        {"id": f"n{i}", "kind": "entity", "type": t} for i, t in enumerate(odd)], "relations": [
+        {"relation": "wasDerivedFrom", "from": f"n{i}", "to": "base"} for i in range(len(odd))]})
+    summary = graph.impact("base", summary=True)
+    assert summary.counts == {t: 1 for t in odd}
+    assert summary.affected == graph.impact("base").summary() == {}
+    assert graph.verify().ok
+
+
 def _unlabel(graph: Graph) -> None:
     _cypher(graph, "MATCH (n:PGNode) CALL (n) { WITH n, [x IN labels(n) WHERE x STARTS WITH"
                    " 'PG:'] AS pg FOREACH (x IN pg | REMOVE n:$(x)) } REMOVE n:PGOpaque")
