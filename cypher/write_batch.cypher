@@ -30,8 +30,7 @@ CALL () {
   UNWIND $nodes AS row
   MERGE (n:PGNode {id: row.id})
     ON CREATE SET n.kind = row.kind
-  WITH n, row, 'PG:' + n.kind
-       + coalesce(':' + replace(replace(n.type, '\\', '\\\\'), '\u0000', '\\0'), '') AS was
+  WITH n, row
   OPTIONAL MATCH (cur:PGNodeVersion {id: row.id, version: row.version - 1})
   SET cur.superseded_at = $t
   SET n.opaque_to = CASE
@@ -43,9 +42,9 @@ CALL () {
                          ELSE n.opaque_to END,
       n.type = row.type, n.opaque = row.opaque
   // The labels mirror kind, type and opacity (see the header).
-  WITH n, row, cur, was, 'PG:' + n.kind
+  WITH n, row, cur, 'PG:' + n.kind
        + coalesce(':' + replace(replace(row.type, '\\', '\\\\'), '\u0000', '\\0'), '') AS label
-  FOREACH (_ IN CASE WHEN was <> label THEN [1] ELSE [] END | REMOVE n:$(was))
+  FOREACH (old IN [x IN labels(n) WHERE x STARTS WITH 'PG:' AND x <> label] | REMOVE n:$(old))
   SET n:$(label)
   FOREACH (_ IN CASE WHEN row.opaque THEN [1] ELSE [] END | SET n:PGOpaque)
   FOREACH (_ IN CASE WHEN row.opaque THEN [] ELSE [1] END | REMOVE n:PGOpaque)
