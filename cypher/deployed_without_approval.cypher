@@ -1,17 +1,10 @@
 // deployed_without_approval: deployments whose lineage holds no Approval activity —
 // something reached production that nobody signed off.
-// Current lineage, along the dependency edges (an approval usually informs the deployment
-// run, or is used as its evidence).
+// Current lineage, along the current projection of the dependency edges (:PG_DEP, see
+// project_sources.cypher; an approval usually informs the deployment run, or is used as its
+// evidence). Kind and type are tested by label (`PG:kind:type`, see write_batch.cypher).
 // Parameters: none.
-MATCH (d:PGNode {kind: 'entity', type: 'Deployment'})
-WHERE NOT EXISTS {
-  MATCH (d)(
-      (a:PGNode)-[r]->(b:PGNode)
-      WHERE type(r) IN ['used', 'wasGeneratedBy', 'wasDerivedFrom', 'wasInformedBy',
-                        'hadMember']
-        AND r.follow AND NOT r.retracted AND r.superseded_at = 9223372036854775807
-        AND NOT a.opaque
-    )+(approval:PGNode {kind: 'activity', type: 'Approval'})
-}
+MATCH (d:`PG:entity:Deployment`)
+WHERE NOT EXISTS { MATCH (d)-[:PG_DEP]->+(:`PG:activity:Approval`) }
 RETURN d.id AS deployment
 ORDER BY deployment

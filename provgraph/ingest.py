@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from provgraph.clock import now_us
+from provgraph.clock import NOW, now_us
 from provgraph.collector import collector_paused
 from provgraph.errors import ConflictError, InvalidEventError
-from provgraph.events import Event, fold, parse_events
-from provgraph.model import RELATION_KINDS, Kind
-from provgraph.store.base import NodeKind, Store, WriteStats
+from provgraph.events import ChangeSet, Event, fold, parse_events
+from provgraph.model import RELATION_KINDS, Kind, RelationRef
+from provgraph.store.base import NodeKind, Store, StoredRelation, WriteStats
 
 _RETRIES = 50
 
@@ -96,8 +96,7 @@ def _ingest(
             try:
                 # A change set larger than the store's transactions (one event with 100k
                 # relations, on Neo4j) is written in parts; its events go with the last.
-                for part in ([changes] if bound is None or changes.rows <= bound
-                             else changes.parts(bound)):
+                for part in ([changes] if bound is None else bounded(store, changes, bound)):
                     total.add(store.write(part, now_us()))
                 break
             except ConflictError:
@@ -117,6 +116,30 @@ def _ingest(
             progress(len(chunk))
     total.skipped_events += skipped
     return total
+
+
+def bounded(store: Store, changes: ChangeSet, max_rows: int) -> list[ChangeSet]:
+    """``changes`` as the transactions of at most ``max_rows`` rows it is written in: itself,
+    or its :meth:`~provgraph.events.ChangeSet.parts`. A node's retraction ends every relation
+    touching it (a dataset's 100k members), so when those would overflow the transaction
+    they are read first and retracted in parts of their own before it; whatever touches the
+    node by the time its part runs is ended there, as always. Checks meant to run inside
+    the transaction run first, on the current state, as for an input split in several."""
+    touching: list[StoredRelation] = []
+    if changes.retracted_nodes:
+        touching = store.relations(changes.retracted_nodes, NOW)
+    if changes.rows + len(touching) <= max_rows:
+        return [changes]
+    if changes.checks:
+        kinds = store.kinds(changes.check_nodes, NOW)
+        for check in changes.checks:
+            check(kinds)
+    for relation in touching:
+        if relation.key not in changes.retracted_relations:
+            changes.retracted_relations[relation.key] = RelationRef.model_validate({
+                "relation": relation.relation, "from": relation.source,
+                "to": relation.target, "role": relation.role, "id": relation.id})
+    return changes.parts(max_rows)
 
 
 def chunked(events: list[Event], size: int, max_rows: int | None) -> Iterator[list[Event]]:

@@ -119,6 +119,11 @@ class StoredRelation(_JsonRest):
         return bool(self._rest.get("alternative"))
 
     @property
+    def id(self) -> str | None:
+        """The relation's explicit id (part of its key), if it has one."""
+        return self._rest.get("id")
+
+    @property
     def plan(self) -> str | None:
         """The plan of an association."""
         return self._rest.get("plan")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from provgraph import cypher_library
-from provgraph.errors import InvalidEventError, StoreUnavailableError
+from provgraph.errors import InvalidEventError, NotFoundError, StoreUnavailableError
 from provgraph.graph import Graph
 
 
@@ -173,6 +173,40 @@ def test_one_event_retracting_more_than_a_transaction_is_written_in_parts(
     assert graph.ancestry("d0").nodes == []
     assert graph.ingest(retract).events == 0
     assert graph.verify().ok
+
+
+def test_retracting_a_node_with_more_relations_than_a_transaction_ends_them_in_parts(
+        graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Any = graph.store
+    [first, second] = datasets(2, 60)
+    graph.ingest([first, second])
+    store.max_transaction_rows = 25
+    retract = {"id": "forget-d0", "retract": {"nodes": ["d0"]}}
+    crash_on_write(graph, 3, retract, monkeypatch)
+    # Two parts of 25 of its 61 relations were ended; the node and the event were not.
+    assert store.known_events(["forget-d0"]) == {}
+    assert graph.node("d0").id == "d0"
+    assert len(graph.ancestry("d0").nodes) + len(graph.impact("d0").nodes) == 11
+    before = store._group.transactions
+    result = graph.ingest(retract)
+    # The 11 relations left fit with the node's retraction in one transaction.
+    assert store._group.transactions - before == 1
+    assert (result.events, result.retractions) == (1, 12)
+    with pytest.raises(NotFoundError):
+        graph.node("d0")
+    assert {n.id for n in graph.ancestry("d1").nodes} == {f"d1/s{j}" for j in range(60)}
+    assert graph.ingest(retract).events == 0
+    assert graph.verify().ok
+
+
+def test_retracting_a_node_in_parts_checks_the_node_first(graph: Graph) -> None:
+    store: Any = graph.store
+    [event] = datasets(1, 60)
+    graph.ingest(event)
+    store.max_transaction_rows = 25
+    with pytest.raises(InvalidEventError, match="unknown node 'nothing'"):
+        graph.ingest({"id": "forget", "retract": {"nodes": ["d0", "nothing"]}})
+    assert len(graph.ancestry("d0").nodes) == 60 and graph.verify().ok
 
 
 def _operators(plan: Any) -> list[str]:
