@@ -26,7 +26,7 @@ from typing import Any
 from provgraph.queries.lineage import entities
 from provgraph.queries.reproduce import reproduce
 from provgraph.queries.why import WALKED, shortest_paths, witness_basis
-from provgraph.store.base import Store, StoredNode, StoredRelation
+from provgraph.store.base import Store, StoredNode
 
 MEMBER = "hadMember"
 
@@ -64,9 +64,7 @@ def takedown(store: Store, ids: Iterable[str], *, as_of: int, limit: int = 1000,
     entities(store, removed, as_of,
              "a takedown removes data (datasets, shards, members), which are entities")
     # Removing a collection removes its members.
-    cut = set(removed)
-    for node_id in removed:
-        cut |= store.traverse(node_id, "down", frozenset({MEMBER}), None, as_of).nodes
+    cut = store.closure(removed, "down", frozenset({MEMBER}), as_of).nodes
     # Collections still standing that lose a member: a use of them as a whole is coarser
     # than the removal.
     coarse = _first({(r.source, r.target) for r in store.relations(cut, as_of)
@@ -78,8 +76,7 @@ def takedown(store: Store, ids: Iterable[str], *, as_of: int, limit: int = 1000,
     downstream: set[str] = set()
     starts = cut | set(coarse)
     while starts:
-        for start in sorted(starts):
-            downstream |= store.traverse(start, "up", WALKED, None, as_of).nodes
+        downstream |= store.closure(starts, "up", WALKED, as_of).nodes
         reached = downstream | cut
         sources = _first({(r.source, r.target) for r in store.relations(reached, as_of)
                           if r.relation in WALKED and r.granularity != "members"
@@ -132,17 +129,29 @@ def _first(pairs: set[tuple[str, str]]) -> dict[str, str]:
 def _classify(store: Store, removed: list[str], cut: set[str], coarse: dict[str, str],
               opaque: dict[str, str], downstream: set[str], as_of: int,
               limit: int) -> Takedown:
-    nodes: dict[str, StoredNode] = {}
-    edges: dict[str, StoredRelation] = {}
-    for node_id in sorted(downstream):
-        if node_id in nodes:
-            continue
-        walked = store.traverse(node_id, "down", WALKED, None, as_of)
-        nodes.update(store.nodes(walked.nodes - set(nodes), as_of))
-        edges.update((e.key, e) for e in walked.edges)
+    # What everything downstream rests on, walked once (each node expanded once).
+    walked = store.closure(downstream, "down", WALKED, as_of)
+    nodes: dict[str, StoredNode] = store.nodes(walked.nodes, as_of)
+    edges = {e.key: e for e in walked.edges}
     # The cut: removed items and collections losing a member stand alone, as sources.
     kept = [e for e in edges.values() if e.source not in cut and e.source not in coarse]
     known, _ = witness_basis(removed[0], nodes, kept, limit)  # every node's family at once
+    # The proofs' paths run to removed items: only the edges into what reaches one can be
+    # on them (the searches, in the same order, find the same paths among fewer nodes).
+    toward = set(cut)
+    into: dict[str, list[str]] = {}
+    for edge in kept:
+        into.setdefault(edge.target, []).append(edge.source)
+    queue = list(toward)
+    while queue:
+        for source in into.get(queue.pop(), []):
+            if source not in toward:
+                toward.add(source)
+                queue.append(source)
+    step: dict[str, list[str]] = {}
+    for edge in kept:
+        if edge.target in toward:
+            step.setdefault(edge.source, []).append(edge.target)
     blurred = set(coarse) | set(opaque)
     answer = Takedown(removed=removed)
     for node_id in sorted(downstream):
@@ -161,7 +170,7 @@ def _classify(store: Store, removed: list[str], cut: set[str], coarse: dict[str,
         elif witnesses and all(not cut.isdisjoint(w) for w in witnesses):
             hit = sorted({x for w in witnesses for x in w if x in cut})
             answer.must_retrain.append(entry | {"witnesses": witnesses,
-                                                "paths": _paths(node_id, hit, kept)})
+                                                "paths": shortest_paths(node_id, hit, step)})
         else:
             answer.unknown.append(entry | {"reason": _reason(witnesses, cut, coarse, opaque)})
     return answer
@@ -180,11 +189,3 @@ def _reason(witnesses: list[list[str]], cut: set[str], coarse: dict[str, str],
                     return (f"uses {x!r} as a whole, and its member {coarse[x]!r} was"
                             " removed: the use was not recorded per member")
     return "no witness: its lineage does not bottom out in sources"
-
-
-def _paths(root: str, targets: list[str], edges: list[StoredRelation]) -> dict[str, list[str]]:
-    """A shortest path from ``root`` to each of ``targets`` along ``edges``."""
-    step: dict[str, list[str]] = {}
-    for edge in edges:
-        step.setdefault(edge.source, []).append(edge.target)
-    return shortest_paths(root, targets, step)

@@ -62,7 +62,10 @@ class Why:
 
 def _minimal(family: Iterable[Witness]) -> Family:
     """Drop every witness that is a superset of another; sorted for a stable answer."""
-    ordered = sorted(set(family), key=lambda w: (len(w), sorted(w)))
+    distinct = set(family)
+    if len(distinct) <= 1:  # the usual case, and its witness may hold thousands of sources
+        return list(distinct)
+    ordered = sorted(distinct, key=lambda w: (len(w), sorted(w)))
     kept: Family = []
     for witness in ordered:
         if not any(k <= witness for k in kept):
@@ -180,12 +183,16 @@ def shortest_paths(root: str, targets: Iterable[str],
     nodes one hop on), by breadth-first search in sorted order; ``[]`` for one not reached."""
     parent: dict[str, str | None] = {root: None}
     queue = deque([root])
-    while queue:
+    # Stop once every target is reached: their parents are set when first reached.
+    targets = list(targets)
+    missing = set(targets) - {root}
+    while queue and missing:
         here = queue.popleft()
         for there in sorted(step.get(here, [])):
             if there not in parent:
                 parent[there] = here
                 queue.append(there)
+                missing.discard(there)
     paths = {}
     for target in targets:
         path: list[str] = []

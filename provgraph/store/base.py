@@ -352,6 +352,13 @@ class Store(Protocol):
         """
         ...
 
+    def closure(self, roots: Collection[str], direction: Direction,
+                relations: frozenset[str], as_of: int) -> Traversal:
+        """Everything reachable from any of ``roots`` (roots included), and the edges
+        followed, with :meth:`traverse`'s rules: the union of their traversals, walked once
+        (each node expanded once, however many roots reach it). ``root`` is empty."""
+        ...
+
     def walk_now(
         self, root: str, direction: Direction, relations: frozenset[str],
         max_depth: int | None,

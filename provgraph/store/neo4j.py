@@ -542,31 +542,39 @@ class Neo4jStore:
         max_depth: int | None, as_of: int,
     ) -> Traversal:
         """Walk from ``root`` in Cypher (``ancestry.cypher`` / ``impact.cypher``)."""
+        if max_depth is not None:
+            # Breadth first, one query a level: a depth-bounded walk never searches beyond
+            # its depth, however much lies further out.
+            return self._levels([root], root, direction, relations, max_depth, as_of)
+        # One query: the pruning search and the edges around what it reached.
+        records = self._query("ancestry" if direction == "down" else "impact", root=root,
+                              relations=sorted(relations), as_of=as_of)
+        return _traversal(root, {root}, records, direction)
+
+    def closure(self, roots: Collection[str], direction: Direction,
+                relations: frozenset[str], as_of: int) -> Traversal:
+        """Everything reachable from any of ``roots``: breadth first from all of them at
+        once, one query a level, each node expanded once (see the Store protocol)."""
+        return self._levels(sorted(set(roots)), "", direction, relations, None, as_of)
+
+    def _levels(self, roots: list[str], root: str, direction: Direction,
+                relations: frozenset[str], max_depth: int | None, as_of: int) -> Traversal:
+        """A walk breadth first from ``roots``, a level a query (``ancestry_step.cypher`` /
+        ``impact_step.cypher``), then the edges of every node nearer than ``max_depth`` in
+        one (``*_edges.cypher``)."""
         name = "ancestry" if direction == "down" else "impact"
-        params = {"root": root, "relations": sorted(relations), "as_of": as_of}
-        nodes = {root}
-        if max_depth is None:
-            # One query: the pruning search and the edges around what it reached.
-            records = self._query(name, **params)
-        else:
-            # Breadth first, one query a level (``*_step.cypher``): a depth-bounded walk
-            # never searches beyond its depth, however much lies further out.
-            depths = {root: 0}
-            frontier = [root]
-            for level in range(1, max_depth + 1):
-                if not frontier:
-                    break
-                found = self._query(f"{name}_step", ids=frontier, **params)
-                frontier = [r["id"] for r in found if r["id"] not in depths]
-                depths.update((node_id, level) for node_id in frontier)
-            nodes.update(depths)
-            expand = [n for n, d in depths.items() if d < max_depth]
-            records = self._query(f"{name}_edges", ids=expand, **{
-                k: params[k] for k in ("relations", "as_of")})
-        edges = sorted((StoredRelation.from_row(*r.values()) for r in records),
-                       key=lambda e: e.key)
-        nodes.update(e.target if direction == "down" else e.source for e in edges)
-        return Traversal(root=root, nodes=nodes, edges=edges)
+        params = {"relations": sorted(relations), "as_of": as_of}
+        depths = dict.fromkeys(roots, 0)
+        frontier = roots
+        level = 0
+        while frontier and (max_depth is None or level < max_depth):
+            level += 1
+            found = self._query(f"{name}_step", ids=frontier, **params)
+            frontier = [r["id"] for r in found if r["id"] not in depths]
+            depths.update((node_id, level) for node_id in frontier)
+        expand = [n for n, d in depths.items() if max_depth is None or d < max_depth]
+        records = self._query(f"{name}_edges", ids=expand, **params)
+        return _traversal(root, set(depths), records, direction)
 
     def stream(self, name: str) -> Iterator[neo4j.Record]:
         """Every record of library query ``name``, streamed in pages (for full scans)."""
@@ -577,6 +585,16 @@ class Neo4jStore:
     def close(self) -> None:
         """Close the driver."""
         self._driver.close()
+
+
+def _traversal(root: str, nodes: set[str], records: list[neo4j.Record],
+               direction: Direction) -> Traversal:
+    """A :class:`Traversal` from the records of ``ancestry_edges.cypher`` and its kin: the
+    edges by key, and ``nodes`` with the far end of each."""
+    edges = sorted((StoredRelation.from_row(*r.values()) for r in records),
+                   key=lambda e: e.key)
+    nodes.update(e.target if direction == "down" else e.source for e in edges)
+    return Traversal(root=root, nodes=nodes, edges=edges)
 
 
 #: What to do when a transaction needs more memory than the server allows.

@@ -82,7 +82,8 @@ _OPAQUE_AT = (
 # (id or key, superseded_at); it cost every insert a random B-tree descent more and is dropped.
 _CHUNK = 500
 def _walk_sql(direction: Direction, relation_params: str, bounded: bool) -> str:
-    """The recursive CTE of one traversal; ``bounded`` tracks depth to stop at ``:max_depth``."""
+    """The recursive CTE of one traversal from the nodes of ``:roots`` (a JSON list);
+    ``bounded`` tracks depth to stop at ``:max_depth``."""
     here, there = ("src", "dst") if direction == "down" else ("dst", "src")
     depth_col, depth_next, depth_stop = (
         (", depth", ", walk.depth + 1", "walk.depth < :max_depth AND ")
@@ -91,7 +92,7 @@ def _walk_sql(direction: Direction, relation_params: str, bounded: bool) -> str:
     )
     return f"""
         WITH RECURSIVE walk(id{depth_col}) AS (
-            SELECT :root{", 0" if bounded else ""}
+            SELECT value{", 0" if bounded else ""} FROM json_each(:roots)
             UNION
             SELECT r.{there}{depth_next}
             FROM walk JOIN relation_versions r ON r.{here} = walk.id
@@ -461,7 +462,8 @@ class SQLiteStore:
         names = sorted(relations)
         relation_params = ",".join(f":rel{i}" for i in range(len(names))) or "NULL"
         params: dict[str, Any] = {f"rel{i}": name for i, name in enumerate(names)}
-        params.update(root=root, t=as_of, max_depth=None, listed=json.dumps(sorted(listed)))
+        params.update(root=root, roots=json.dumps([root]), t=as_of, max_depth=None,
+                      listed=json.dumps(sorted(listed)))
         rows = self._read(
             f"WITH reached(id, depth) AS ({_walk_sql(direction, relation_params, False)})"
             " SELECT n.kind, n.type, COUNT(*), json_group_array(n.id) FILTER (WHERE"
@@ -580,10 +582,20 @@ class SQLiteStore:
         max_depth: int | None, as_of: int,
     ) -> Traversal:
         """Walk from ``root`` inside SQLite (a recursive CTE); see the Store protocol."""
+        return self._walk([root], root, direction, relations, max_depth, as_of)
+
+    def closure(self, roots: Collection[str], direction: Direction,
+                relations: frozenset[str], as_of: int) -> Traversal:
+        """Everything reachable from any of ``roots``: one recursive CTE seeded with all of
+        them (see the Store protocol)."""
+        return self._walk(sorted(set(roots)), "", direction, relations, None, as_of)
+
+    def _walk(self, roots: list[str], root: str, direction: Direction,
+              relations: frozenset[str], max_depth: int | None, as_of: int) -> Traversal:
         names = sorted(relations)
         relation_params = ",".join(f":rel{i}" for i in range(len(names))) or "NULL"
         params: dict[str, Any] = {f"rel{i}": name for i, name in enumerate(names)}
-        params.update(root=root, t=as_of, max_depth=max_depth)
+        params.update(roots=json.dumps(roots), t=as_of, max_depth=max_depth)
         reached = self._read(_walk_sql(direction, relation_params, max_depth is not None), params)
         expand = [node for node, depth in reached if max_depth is None or depth < max_depth]
         here = "src" if direction == "down" else "dst"

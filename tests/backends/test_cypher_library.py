@@ -113,13 +113,15 @@ def test_systems_containing(demo_neo4j: Graph) -> None:
 
 
 # Queries whose job is to read everything (verify's scans); every other query must start from
-# an index and never plan a shortest path per (start, end) pair.
+# an index and never plan a shortest-path search: hop counts come from one breadth-first
+# search keeping depths (`min(length(p))`, see impact_summary.cypher), which at 1M nodes
+# answers in seconds where `ANY SHORTEST` to each node reached did not finish in minutes.
 FULL_SCANS = {"scan_events", "scan_node_versions", "scan_relationships", "verify_node_intervals",
               "verify_relation_intervals", "verify_opaque", "verify_projection",
               "verify_labels",
               "upgrade_drop_keys"}  # deletes what stores written before format 2 kept
 BAD_OPERATORS = ("NodeByLabelScan", "AllNodesScan", "AllRelationshipsScan",
-                 "StatefulShortestPath(Into)")
+                 "StatefulShortestPath")
 
 
 def _operators(plan: Any) -> Iterator[str]:
@@ -144,7 +146,7 @@ def test_no_library_query_scans_the_whole_graph(demo_neo4j: Graph) -> None:
         if name in ("schema", "upgrade_drop_constraints") or name in FULL_SCANS:
             continue
         plan = driver.execute_query("EXPLAIN " + cypher_library.load(name), params).summary.plan
-        bad = [op for op in _operators(plan) if op.endswith(BAD_OPERATORS)]
+        bad = [op for op in _operators(plan) if any(name in op for name in BAD_OPERATORS)]
         if bad:
             found[name] = bad
     assert found == {}

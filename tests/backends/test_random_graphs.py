@@ -11,6 +11,7 @@ import networkx as nx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from provgraph.clock import NOW
 from provgraph.graph import Graph
 from provgraph.model import DEPENDENCY_RELATIONS
 
@@ -24,6 +25,7 @@ CHOICES = {
     ("activity", "activity"): ["wasInformedBy"],
 }
 DEPENDENCY = {r.value for r in DEPENDENCY_RELATIONS}
+DEPENDENCY_RELATIONS_NAMES = frozenset(DEPENDENCY)
 LATER = "2200-01-01T00:00:00Z"  # after every write, but an explicit as_of: the history path
 
 
@@ -106,3 +108,27 @@ def test_walks_equal_networkx(graph: Graph, spec: dict[str, Any]) -> None:
         up = graph.impact(root, depth=depth, as_of=as_of)
         assert {n.id: n.depth for n in up.nodes} == hops_up
         assert {(e.target, e.relation, e.source) for e in up.edges} == edges_up
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=lineage_graphs(), picks=st.lists(st.integers(0, 11), min_size=1, max_size=4))
+def test_a_closure_is_the_union_of_its_roots_walks(graph: Graph, spec: dict[str, Any],
+                                                   picks: list[int]) -> None:
+    # What takedown walks once from everything downstream of a removal.
+    root, g, followable = _ingest(graph, spec)
+    prefix = root.rsplit(":", 1)[0] + ":"
+    roots = {f"{prefix}{i % len(spec['kinds'])}" for i in picks}
+    store = graph.store
+    for direction, reference in (("down", g), ("up", g.reverse(copy=True))):
+        walked = store.closure(roots, direction, DEPENDENCY_RELATIONS_NAMES, NOW)
+        expected = set(roots).union(*(nx.descendants(reference, r) for r in roots))
+        assert walked.nodes == expected
+        edges = {(e.source, e.relation, e.target) for e in walked.edges}
+        assert edges == {e for e in followable
+                         if (e[0] if direction == "down" else e[2]) in expected}
+        union = [store.traverse(r, direction, DEPENDENCY_RELATIONS_NAMES, None, NOW)
+                 for r in sorted(roots)]
+        assert walked.nodes == set().union(*(t.nodes for t in union))
+        assert sorted(e.key for e in walked.edges) == sorted(
+            {e.key for t in union for e in t.edges})
