@@ -37,6 +37,7 @@ from explorer import first_paint  # noqa: E402
 from generate import Shape, generate  # noqa: E402
 
 import provgraph  # noqa: E402
+from provgraph import cypher_library  # noqa: E402
 from provgraph.clock import FOREVER  # noqa: E402
 from provgraph.model import DEPENDENCY_RELATIONS  # noqa: E402
 
@@ -200,7 +201,15 @@ def measure(graph: provgraph.Graph, events: list[dict[str, Any]], shape: Shape,
         prov_s, _ = timed(lambda: prov.read(io.StringIO(text), format="json").serialize(
             format="json"))
     row["prov_ratio"] = prov_s / export_s
+    # Takedown of the last shard: everything downstream, classified with its proof.
+    takedown_s, removal = timed(lambda: graph.takedown([shape.shards[-1]]))
+    row["takedown_s"] = takedown_s
+    row["takedown_size"] = len(removal.must_retrain) + len(removal.unknown) + len(
+        removal.unaffected)
     if driver is not None:
+        # The Cypher written for users, run as they would (cypher/impact_summary.cypher).
+        row["cypher_summary_s"] = timed(lambda: driver.execute_query(
+            cypher_library.load("impact_summary"), id=shape.popular_base))[0]
         # Last: the plain graph doubles the database, which would change what the page
         # cache holds for every provgraph query measured after it.
         row["per_hop_deep"] = percentiles(sample(shape.deep, lambda r: per_hop(driver, r)))
@@ -330,6 +339,7 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
         "provgraph ÷ plain: ancestry leaf / deep, impact; plain import ÷ provgraph",
         "adjacency index: build s, MiB, save / load s", "verify s",
         "explorer first paint, popular base one hop up ms (API ms, rows)",
+        "takedown of a shard s (nodes downstream)", "cypher/impact_summary popular base s",
     ]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for _, shape, store, r in results:
@@ -370,6 +380,9 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
         paint = r.get("explorer")
         cells.append(f"{ms(paint['paint_ms'])} ({ms(paint['api_ms'])}, {paint['rows']:.0f})"
                      if paint else "—")
+        cells.append(f"{r['takedown_s']:.1f} ({r['takedown_size']:,})"
+                     if "takedown_s" in r else "—")
+        cells.append(f"{r['cypher_summary_s']:.1f}" if "cypher_summary_s" in r else "—")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -28,9 +28,27 @@ _NEW = tuple.__new__  # builds a named tuple in C (its own __new__ is Python)
 def compact_walk(root: str, rows: Iterable[Sequence[Any]], direction: Direction,
                  root_known: bool = True) -> CompactWalk:
     """The answer of a walk from ``root`` given its rows (see the module): nodes with hop
-    counts by depth then id, the opaque nodes reached, and every edge, sorted."""
+    counts by depth then id, the opaque nodes reached, and every edge, sorted. ``rows`` may
+    be a stream: each row's edges are built as it arrives (while the server still sends the
+    rest); the hop counts wait for the last."""
     down = direction == "down"
-    reached: dict[str, Sequence[Any]] = {row[0]: row for row in rows}
+    reached: dict[str, Sequence[Any]] = {}
+    edges: list[LineageEdge] = []
+    # A key the row leaves out is relation_key's, written out here: it runs once an edge, a
+    # million times for a large impact.
+    for row in rows:
+        here = row[0]
+        reached[here] = row
+        if down:
+            edges.extend([_NEW(LineageEdge, (here, relation, other, key or (
+                f"{relation}:{here}->{other}#{role}" if role
+                else f"{relation}:{here}->{other}"), role))
+                for relation, other, role, key in row[4]])
+        else:
+            edges.extend([_NEW(LineageEdge, (other, relation, here, key or (
+                f"{relation}:{other}->{here}#{role}" if role
+                else f"{relation}:{other}->{here}"), role))
+                for relation, other, role, key in row[4]])
     opaque = sorted([n for n, row in reached.items()
                      if row[3] and (down or n != root)])
     answer: list[LineageNode] = []
@@ -47,9 +65,9 @@ def compact_walk(root: str, rows: Iterable[Sequence[Any]], direction: Direction,
         depth += 1
         level = []
         for here in frontier:
-            row = row_of(here)
-            if row is not None:
-                for edge in row[4]:
+            node = row_of(here)
+            if node is not None:
+                for edge in node[4]:
                     there = edge[1]
                     if there not in seen:
                         seen.add(there)
@@ -58,33 +76,10 @@ def compact_walk(root: str, rows: Iterable[Sequence[Any]], direction: Direction,
         answer.extend([_NEW(LineageNode, (row[0], row[1], row[2], depth, bool(row[3])))
                        for row in map(reached.__getitem__, level)])
         frontier = level
-    walked.edges = _edges(reached, down)
+    # Every edge, by source, relation, target, key (the answer's order): by source alone
+    # (one string comparison each), then whole, which finds the list in runs of one source
+    # and only orders within them.
+    edges.sort(key=itemgetter(0))
+    edges.sort()
+    walked.edges = edges
     return walked
-
-
-def _edges(reached: dict[str, Sequence[Any]], down: bool) -> list[LineageEdge]:
-    """Every edge, by source, relation, target, key (the answer's order). A key the row
-    leaves out is :func:`~provgraph.model.relation_key`'s, written out here: it runs once an
-    edge, a million times for a large impact."""
-    if down:
-        # The rows group the edges by source: sources in order, then one sort of a list
-        # already in runs of one source, which only orders within them (a comprehension a
-        # source would cost a frame each: most nodes have one edge).
-        ordered: list[LineageEdge] = [_NEW(LineageEdge, (source, relation, other, key or (
-            f"{relation}:{source}->{other}#{role}" if role
-            else f"{relation}:{source}->{other}"), role))
-            for source in sorted(reached)
-            for relation, other, role, key in reached[source][4]]
-        ordered.sort()
-        return ordered
-    found: list[LineageEdge] = []
-    for target, _, _, _, edges in reached.values():
-        found.extend([_NEW(LineageEdge, (other, relation, target, key or (
-            f"{relation}:{other}->{target}#{role}" if role
-            else f"{relation}:{other}->{target}"), role))
-            for relation, other, role, key in edges])
-    # By source alone (one string comparison each), then whole: the second sort finds the
-    # list in runs of one source and only orders within them.
-    found.sort(key=itemgetter(0))
-    found.sort()
-    return found

@@ -69,7 +69,7 @@ _RACES = 100
 #: Nodes a record of a walk's answer (``ancestry_now.cypher``): the server streams a 700k-node
 #: answer in records of this size instead of holding it whole (measured at 1M nodes: full
 #: impact 10-12 s against 14-18 s as one record; 500 to 20,000 a record measure alike).
-_WALK_CHUNK = 5000
+_WALK_CHUNK = 1000
 #: Events, nodes and relations a transaction at most: the ingest pipeline splits a larger
 #: input at event boundaries. A transaction's memory grows with its rows (measured: 500
 #: events holding 256k rows need more than the 716.8 MiB a 1 GiB heap allows, and take
@@ -245,18 +245,29 @@ class Neo4jStore:
         (a managed transaction adds a COMMIT), sharing the driver's bookmarks, so a read
         sees every write acknowledged before. Retried like a managed transaction while the
         server is unreachable, for ``retry_seconds``."""
+        return list(self._records(name, **params))
+
+    def _records(self, name: str, **params: Any) -> Iterator[neo4j.Record]:
+        """The records of :meth:`_query`, each as the server sends it, so that a large
+        answer is handled while the server still writes the rest; retried while nothing
+        has arrived."""
         text = cypher_library.load(name)
         deadline = time.monotonic() + self._retry_seconds
         delay = 0.1
         while True:
+            arrived = False
             try:
                 with self._errors(), self._driver.session(
                         database=self.database, default_access_mode=neo4j.READ_ACCESS,
                         bookmark_manager=self._driver.execute_query_bookmark_manager
                 ) as session:
-                    return list(session.run(text, params))
+                    for record in session.run(text, params):
+                        arrived = True
+                        yield record
+                    return
             except StoreUnavailableError as e:
-                if isinstance(e.__cause__, AuthError) or time.monotonic() + delay > deadline:
+                if (arrived or isinstance(e.__cause__, AuthError)
+                        or time.monotonic() + delay > deadline):
                     raise
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
@@ -502,11 +513,13 @@ class Neo4jStore:
             return self._walk_levels(root, direction, relations != DEPENDENCY, max_depth)
         name = ("ancestry_now" if direction == "down" else "impact_now") + (
             "_agents" if relations != DEPENDENCY else "")
-        records = self._query(name, root=root, forever=FOREVER, chunk=_WALK_CHUNK)
-        if not records:
+        records = self._records(name, root=root, forever=FOREVER, chunk=_WALK_CHUNK)
+        first = next(records, None)
+        if first is None:
             return CompactWalk(root_known=False)
-        return compact_walk(root, chain.from_iterable(r["rows"] for r in records), direction,
-                            bool(records[0]["known"]))
+        # The answer is built as its records arrive (compact_walk consumes them).
+        rows = chain(first["rows"], chain.from_iterable(r["rows"] for r in records))
+        return compact_walk(root, rows, direction, bool(first["known"]))
 
     def _walk_levels(self, root: str, direction: Direction, agents: bool,
                      max_depth: int) -> CompactWalk:
