@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from provgraph.errors import ConfigurationError, InvalidEventError
+from provgraph.errors import ConfigurationError
 
 #: Model licences without an SPDX id (names as they appear on model hubs).
 MODEL_LICENSES: dict[str, dict[str, Any]] = {
@@ -55,6 +55,9 @@ class License:
     commercial: bool
     share_alike: bool
     terms: str
+    #: False for a string that is neither an SPDX expression nor in the table: its terms are
+    #: unknown, and a report says so instead of checking them.
+    known: bool = True
 
 
 def table() -> dict[str, dict[str, Any]]:
@@ -78,8 +81,12 @@ def _table(path: str) -> dict[str, dict[str, Any]]:
 
 def describe(name: str, known: dict[str, dict[str, Any]] | None = None) -> License:
     """What ``name`` means: an entry of the model licence table, or an SPDX expression
-    (non-commercial when no alternative of it allows commercial use). InvalidEventError,
-    naming it, when it is neither."""
+    (non-commercial when no alternative of it allows commercial use); when it is neither, a
+    licence whose terms are unknown (``known`` false: a report names it rather than guess).
+
+    >>> describe("my-own-terms").known
+    False
+    """
     entries = known if known is not None else table()
     entry = entries.get(name.strip().lower())
     if entry is not None:
@@ -96,10 +103,9 @@ def describe(name: str, known: dict[str, dict[str, Any]] | None = None) -> Licen
     licensing = get_spdx_licensing()
     try:
         parsed = licensing.parse(name, validate=True)
-    except ExpressionError as e:
-        raise InvalidEventError(
-            f"licence {name!r} is neither an SPDX expression nor in the model licence table"
-            " (extend it with a JSON file named by $PROVGRAPH_LICENSES)") from e
+    except ExpressionError:
+        return License(name=name.strip(), spdx=False, family=name.strip().lower(),
+                       commercial=True, share_alike=False, terms="unknown", known=False)
     text = str(parsed)
     choices = text.split(" OR ") if " OR " in text and " AND " not in text else [text]
     commercial = any("-NC" not in choice for choice in choices)

@@ -153,7 +153,8 @@ def card_events(card: str, repo_id: str, files: Iterable[str] = (),
     attributes: dict[str, Any] = {"repo_id": repo_id}
     if revision:
         attributes["revision"] = revision
-    for key in ("license", "library_name", "pipeline_tag"):
+    # license: other comes with license_name (and license_link): the licence's own name.
+    for key in ("license", "license_name", "license_link", "library_name", "pipeline_tag"):
         if isinstance(meta.get(key), (str, int, float)):
             attributes[key] = str(meta[key])
     for key in ("tags", "language"):

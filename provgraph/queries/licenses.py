@@ -15,7 +15,8 @@ They propagate along the model's lineage by what each step is:
 Each binding licence comes with the path it arrived along (model first). Conflicts: a
 non-commercial licence binding a model that declares a commercial one (or none); a base whose
 model licence family differs from the declared licence; a share-alike licence whose terms the
-declared licence does not carry on.
+declared licence does not carry on; a licence that is neither SPDX nor in the table (its
+terms are unknown, so nothing about it was checked).
 
 The walk runs in the store; the propagation runs here on its answer only.
 """
@@ -61,11 +62,32 @@ def _data(node: StoredNode | None) -> bool:
     return node is not None and node.kind == "entity" and _is(node, "data", "shard", "corpus")
 
 
+def licence_of(node: StoredNode) -> str | None:
+    """The licence recorded on ``node``: its ``license`` attribute, or, when that is
+    ``other`` (as Hugging Face model cards write a licence without an SPDX id), its
+    ``license_name``; None when there is none."""
+    value = node.attributes.get("license")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    name = node.attributes.get("license_name")
+    if value.strip().lower() == "other" and isinstance(name, str) and name.strip():
+        return name.strip()
+    return value.strip()
+
+
+def _unknown(licence: str, on: str, kind: str) -> str:
+    what = "the declared licence" if kind == "declared" else f"{kind} licence"
+    return (f"{what} {licence} of {on!r} is neither an SPDX expression nor in the model"
+            " licence table: its terms are unknown and were not checked (name them in a JSON"
+            " file given by $PROVGRAPH_LICENSES)")
+
+
 def licenses(store: Store, root: str, *, as_of: int,
              known: dict[str, dict[str, Any]] | None = None) -> Licenses:
     """The licence report of ``root`` (see the module docstring). NotFoundError for an
-    unknown id, ConfigurationError for one that is not an entity, InvalidEventError for a
-    licence string that is neither SPDX nor in the table."""
+    unknown id, ConfigurationError for one that is not an entity. A licence string that is
+    neither SPDX nor in the table is listed where it binds, with a conflict saying its terms
+    are unknown (it is not guessed at, nor does it stop the report)."""
     entries = known if known is not None else table()
     entities(store, [root], as_of, "licences bind entities (models, datasets)")
     lineage = walk(store, root, "down", depth=None, relations=None, include_agents=False,
@@ -77,12 +99,11 @@ def licenses(store: Store, root: str, *, as_of: int,
     memo: dict[str, list[Binding]] = {}
 
     def own(node_id: str) -> list[Binding]:
-        value = nodes[node_id].attributes.get("license") if node_id in nodes else None
-        if not isinstance(value, str) or not value.strip():
+        value = licence_of(nodes[node_id]) if node_id in nodes else None
+        if value is None:
             return []
-        describe(value, entries)  # an unknown licence string is refused, naming it
         kind = "data" if _data(nodes.get(node_id)) else "weights"
-        return [(value.strip(), node_id, kind, (node_id,))]
+        return [(value, node_id, kind, (node_id,))]
 
     def inherit(node_id: str, via: tuple[str, ...], source: str,
                 teacher: bool) -> list[Binding]:
@@ -126,16 +147,21 @@ def licenses(store: Store, root: str, *, as_of: int,
         memo[node_id] = sorted(shortest.values(), key=lambda b: (b[1], b[0], b[2], b[3]))
         return memo[node_id]
 
-    declared_value = nodes[root].attributes.get("license")
-    declared = declared_value.strip() if isinstance(declared_value, str) and \
-        declared_value.strip() else None
+    declared = licence_of(nodes[root])
     report = Licenses(id=root, declared=declared)
     mine = describe(declared, entries) if declared else None
+    if mine is not None and not mine.known:
+        report.conflicts.append({"license": declared, "from": root,
+                                 "reason": _unknown(declared, root, "declared")})
     for licence, on, kind, path in binding(root):
         if on == root:
             continue
         report.binding.append({"license": licence, "from": on, "as": kind, "path": list(path)})
         about = describe(licence, entries)
+        if not about.known:
+            report.conflicts.append({"license": licence, "from": on,
+                                     "reason": _unknown(licence, on, kind)})
+            continue
         reasons = []
         if not about.commercial and (mine is None or mine.commercial):
             reasons.append(f"{kind} licence {licence} of {on!r} does not allow commercial use,"

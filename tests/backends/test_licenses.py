@@ -1,7 +1,7 @@
 """Licence obligations along lineage: bases' weight licences through fine-tunes, adapters,
 quantizations and merges, a teacher's terms through a distillation, datasets' licences into
 the models trained on them; conflicts named with the path as proof; unknown licence strings
-refused. On every backend, and through the CLI and HTTP."""
+reported as unchecked. On every backend, and through the CLI and HTTP."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 import provgraph
 from provgraph.cli import main
-from provgraph.errors import ConfigurationError, InvalidEventError, NotFoundError
+from provgraph.errors import ConfigurationError, NotFoundError
 from provgraph.graph import Graph
 from provgraph.server import create_app
 
@@ -84,22 +84,49 @@ def test_licences_propagate_by_what_each_step_is(graph: Graph) -> None:
     assert graph.licenses("adapter").to_dict()["conflicts"] == []
 
 
-def test_unknown_licences_and_ids_are_refused(graph: Graph, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    graph.ingest({"id": "odd", "nodes": [_entity("data:x", "Dataset", "my-own-terms"),
-                                         _entity("m", "Model", "MIT")],
-                  "relations": [{"relation": "wasDerivedFrom", "from": "m", "to": "data:x"}]})
-    with pytest.raises(InvalidEventError, match="licence 'my-own-terms' is neither"):
-        graph.licenses("m")
+def test_unknown_licences_are_reported_and_unknown_ids_refused(
+        graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    graph.ingest({"id": "odd", "nodes": [
+        _entity("data:x", "Dataset", "my-own-terms"), _entity("m", "Model", "MIT"),
+        _entity("web", "Dataset", "CC-BY-NC-4.0"),
+        # A Hugging Face card's licence without an SPDX id: other, named by license_name.
+        {"id": "hf:base", "kind": "entity", "type": "Model",
+         "attributes": {"license": "other", "license_name": "llama3"}},
+        {"id": "hf:tuned", "kind": "entity", "type": "Model",
+         "attributes": {"license": "other", "license_name": "acme-terms"}}],
+        "relations": [{"relation": "wasDerivedFrom", "from": "m", "to": "data:x"},
+                      {"relation": "wasDerivedFrom", "from": "m", "to": "web"},
+                      {"relation": "wasDerivedFrom", "from": "hf:tuned", "to": "hf:base"}]})
+    # An unknown licence does not stop the report: it is listed where it binds, with a
+    # conflict saying its terms were not checked, and the other findings stay.
+    report = graph.licenses("m").to_dict()
+    assert [(b["from"], b["license"], b["as"]) for b in report["binding"]] == [
+        ("data:x", "my-own-terms", "data"), ("web", "CC-BY-NC-4.0", "data")]
+    reasons = {c["from"]: c["reason"] for c in report["conflicts"]}
+    assert set(reasons) == {"data:x", "web"}
+    assert "data licence my-own-terms of 'data:x' is neither an SPDX expression" in \
+        reasons["data:x"]
+    assert "terms are unknown" in reasons["data:x"]
+    assert "does not allow commercial use" in reasons["web"]
+    # license: other reads license_name; an unknown declared licence is itself a finding.
+    tuned = graph.licenses("hf:tuned").to_dict()
+    assert tuned["declared"] == "acme-terms"
+    assert [(b["from"], b["license"]) for b in tuned["binding"]] == [("hf:base", "llama3")]
+    assert [(c["from"], c["license"]) for c in tuned["conflicts"]] == [
+        ("hf:tuned", "acme-terms"), ("hf:base", "llama3")]
+    assert tuned["conflicts"][0]["reason"].startswith(
+        "the declared licence acme-terms of 'hf:tuned' is neither")
     with pytest.raises(NotFoundError):
         graph.licenses("nope")
+    # Named in a table, the same licence is checked like any other.
     table = tmp_path / "licences.json"
     table.write_text(json.dumps({"my-own-terms": {"family": "acme", "commercial": False,
                                                   "terms": "internal use"}}))
     monkeypatch.setenv("PROVGRAPH_LICENSES", str(table))
     report = graph.licenses("m").to_dict()
     assert report["binding"][0]["license"] == "my-own-terms"
-    assert "does not allow commercial use" in report["conflicts"][0]["reason"]
+    reasons = {c["from"]: c["reason"] for c in report["conflicts"]}
+    assert "does not allow commercial use" in reasons["data:x"]
     graph.ingest({"id": "run", "nodes": [_run("run:a", "Training")]})
     with pytest.raises(ConfigurationError, match="is an activity"):
         graph.licenses("run:a")

@@ -165,3 +165,19 @@ def test_one_bad_card_among_several_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 1 and f"{bad}: model card: no YAML metadata block" in result.stderr
     with provgraph.connect(uri) as g:
         assert list(g.store.ids(2**62)) == []
+
+
+def test_a_licence_without_an_spdx_id_is_read_by_its_name() -> None:
+    # The Hub's form for a licence it has no id for: license: other, license_name, license_link.
+    g = provgraph.connect("sqlite:///:memory:")
+    g.import_hf_card(BASE_CARD, "meta-llama/Llama-3.1-8B")
+    g.import_hf_card("---\nbase_model: meta-llama/Llama-3.1-8B\nlicense: other\n"
+                     "license_name: acme-research\nlicense_link: https://acme.example/terms\n"
+                     "---\n", "acme/research-8b")
+    attributes = g.node("hf:acme/research-8b").attributes
+    assert (attributes["license"], attributes["license_name"], attributes["license_link"]) == (
+        "other", "acme-research", "https://acme.example/terms")
+    report = g.licenses("hf:acme/research-8b").to_dict()
+    assert report["declared"] == "acme-research"
+    assert [b["license"] for b in report["binding"]] == ["llama3.1"]
+    assert "terms are unknown" in report["conflicts"][0]["reason"]
