@@ -151,8 +151,8 @@ def licenses(store: Store, root: str, *, as_of: int,
     report = Licenses(id=root, declared=declared)
     mine = describe(declared, entries) if declared else None
     if mine is not None and not mine.known:
-        report.conflicts.append({"license": declared, "from": root,
-                                 "reason": _unknown(declared, root, "declared")})
+        report.conflicts.append({"license": mine.name, "from": root,
+                                 "reason": _unknown(mine.name, root, "declared")})
     for licence, on, kind, path in binding(root):
         if on == root:
             continue
