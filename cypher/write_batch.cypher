@@ -17,17 +17,17 @@
 // The projection holds one thin relationship per current, followable relation whose source
 // is not opaque: :PG_DEP, :PG_RESP or :PG_REL with the PROV name (rel) and role, and the key
 // only when it is not rel:from->to#role (row.odd_key; readers compute the usual key).
-// Parameters: $events [{id, digest}],
-//   $nodes [{id, kind, type, opaque, data, digest, version}],
-//   $relations [{key, relation, from, to, role, follow, data, digest, version, projected,
-//   odd_key}],
-//   $chain {seq, prev, body, hash} or null, $t (recorded_at), $forever.
+// Parameters: $batch {events [{id, digest}],
+//   nodes [{id, kind, type, opaque, data, digest, version}],
+//   relations [{key, relation, from, to, role, follow, data, digest, version, projected,
+//   odd_key}], chain {seq, prev, body, hash} or null}, $t (recorded_at), $forever. (One
+//   map: an empty list or a null chain would otherwise make another plan; see write_read.)
 CALL () {
-  UNWIND $events AS row
+  UNWIND $batch.events AS row
   CREATE (:PGEvent {id: row.id, digest: row.digest, recorded_at: $t})
 }
 CALL () {
-  UNWIND $nodes AS row
+  UNWIND $batch.nodes AS row
   MERGE (n:PGNode {id: row.id})
     ON CREATE SET n.kind = row.kind
   WITH n, row
@@ -64,7 +64,7 @@ CALL () {
     retracted: false})
 }
 CALL () {
-  UNWIND $relations AS row
+  UNWIND $batch.relations AS row
   MATCH (a:PGNode {id: row.from}), (b:PGNode {id: row.to})
   // A correction ends the current version and its projection (a rare path).
   CALL (a, b, row) {
@@ -89,7 +89,7 @@ CALL () {
   SET p.rel = row.relation, p.role = row.role, p.key = row.odd_key
 }
 CALL () {
-  WITH $chain AS c
+  WITH $batch.chain AS c
   WHERE c IS NOT NULL
   CREATE (:PGChain {seq: c.seq, recorded_at: $t, prev: c.prev, body: c.body, hash: c.hash})
 }

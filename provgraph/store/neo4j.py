@@ -309,12 +309,12 @@ class Neo4jStore:
     def _write(self, tx: neo4j.ManagedTransaction, changes: ChangeSet,
                recorded_at: int) -> WriteStats:
         stats = WriteStats()
-        read = tx.run(cypher_library.load("write_read"), {
+        read = tx.run(cypher_library.load("write_read"), {"batch": {
             "events": list(changes.events),
             "nodes": sorted(set(changes.nodes) | set(changes.expect)),
             "relations": [{"key": r.key, "from": r.relation.from_, "to": r.relation.to}
                           for r in changes.relations.values()],
-            "refs": sorted(changes.check_nodes) if changes.checks else [],
+            "refs": sorted(changes.check_nodes) if changes.checks else []},
             "forever": FOREVER}).single(strict=True)
         # What this batch relied on must not have moved since the pipeline read it.
         refuse_known(read["known"])
@@ -369,11 +369,11 @@ class Neo4jStore:
         head = (read["seq"], read["hash"]) if read["seq"] is not None else None
         last = not (sources or changes.retracted_nodes or changes.retracted_relations)
         entry = next_entry(head, t, written) if last else None
-        tx.run(cypher_library.load("write_batch"), {
+        tx.run(cypher_library.load("write_batch"), {"batch": {
             "events": [{"id": i, "digest": d} for i, d in changes.events.items()],
-            "nodes": node_rows, "relations": relation_rows, "t": t, "forever": FOREVER,
+            "nodes": node_rows, "relations": relation_rows,
             "chain": entry and {"seq": entry.seq, "prev": entry.prev, "body": entry.body,
-                                "hash": entry.hash}}).consume()
+                                "hash": entry.hash}}, "t": t, "forever": FOREVER}).consume()
         if last:
             return stats
         tombstones = self._retract(tx, changes, t, sources)
@@ -431,8 +431,9 @@ class Neo4jStore:
         of ``whole``: one query (``known_batch.cypher``)."""
         if not events and not nodes and not whole:
             return Known({}, {})
-        record = self._query("known_batch", events=list(events), nodes=sorted(set(nodes)),
-                             whole=sorted(set(whole)), forever=FOREVER)[0]
+        record = self._query("known_batch", batch={
+            "events": list(events), "nodes": sorted(set(nodes)), "whole": sorted(set(whole))},
+            forever=FOREVER)[0]
         return Known(dict(record["events"]),
                      {i: (kind, type_, bool(opaque)) for i, kind, type_, opaque
                       in record["kinds"]},

@@ -53,8 +53,8 @@ def read_head(tx: neo4j.ManagedTransaction, events: list[str]) -> tuple[
     """The chain head ``(seq, hash)`` (None on an empty chain), its recorded_at, and which of
     ``events`` are stored, read first in a write transaction (``write_read.cypher``)."""
     r = tx.run(cypher_library.load("write_read"), {
-        "events": events, "nodes": [], "relations": [], "refs": [], "forever": FOREVER}
-    ).single(strict=True)
+        "batch": {"events": events, "nodes": [], "relations": [], "refs": []},
+        "forever": FOREVER}).single(strict=True)
     return ((r["seq"], r["hash"]) if r["seq"] is not None else None), r["last"], r["known"]
 
 
@@ -148,8 +148,9 @@ class Neo4jChainLog:
                 return  # this redaction was already applied
             t = recorded_at if last is None else max(recorded_at, last + 1)
             tx.run(cypher_library.load("write_batch"), {
-                "events": [{"id": event_id, "digest": event_digest}], "nodes": [],
-                "relations": [], "chain": None, "t": t, "forever": FOREVER}).consume()
+                "batch": {"events": [{"id": event_id, "digest": event_digest}], "nodes": [],
+                          "relations": [], "chain": None}, "t": t, "forever": FOREVER}
+                   ).consume()
             rewrites, rows = [], []
             for r in tx.run(cypher_library.load("redaction_read"), {"ids": sorted(ids)}):
                 done = rewrite_version(tuple(r.values()), rewrite)

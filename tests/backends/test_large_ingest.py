@@ -225,7 +225,7 @@ def test_relations_are_found_by_both_ends_whatever_the_statistics(graph: Graph) 
     # one). Both must seek both ends and expand between them, planned afresh on this
     # empty store.
     driver: Any = graph.store._driver  # type: ignore[attr-defined]
-    params = {"events": [], "nodes": [], "relations": [], "refs": [], "rows": [],
+    params = {"batch": {"events": [], "nodes": [], "relations": [], "refs": []}, "rows": [],
               "forever": 1, "t": 1}
     for name in ("write_read", "retract_relations"):
         plan = driver.execute_query("CYPHER replan=force EXPLAIN " + cypher_library.load(name),
