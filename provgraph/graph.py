@@ -293,8 +293,8 @@ class Graph:
 
     # -- PROV-JSON ------------------------------------------------------------------------
 
-    def import_prov(self, source: Any,
-                    progress: Callable[[int], None] | None = None) -> IngestResult:
+    def import_prov(self, source: Any, progress: Callable[[int], None] | None = None,
+                    chunks: Callable[[int], None] | None = None) -> IngestResult:
         """Import a PROV-JSON document (a JSON string, a path, a dict or a ``prov``
         ProvDocument), bundles and all; ids keep their qualified names as written.
 
@@ -303,8 +303,14 @@ class Graph:
         (union of attributes) as a new version. A large document is written in chunks of
         bounded size, one transaction each; importing it again completes an interrupted import.
         Raises InvalidEventError (nothing written) if the document is malformed.
+
+        ``chunks`` is told, once the document is read and before anything is written, how
+        many chunks are left to write; ``progress`` then counts them as they are written
+        (what a progress bar needs).
         """
         events, done = prov_import_events(self.store, source)
+        if chunks is not None:
+            chunks(len(events))
         result = ingest(self.store, events, check_kinds=False, batch_size=1, progress=progress)
         result.skipped_events += done
         return result

@@ -37,6 +37,30 @@ def _progress(label: str, total: int, hidden: bool) -> ProgressBar[int]:
                              hidden=hidden or not sys.stderr.isatty())
 
 
+class _LateBar:
+    """A progress bar whose length is known only once the work has begun (the chunks of a
+    PROV document, counted after it is read)."""
+
+    def __init__(self, label: str, quiet: bool) -> None:
+        self.label, self.quiet = label, quiet
+        self.bar: ProgressBar[int] | None = None
+
+    def start(self, total: int) -> None:
+        """Show the bar (for five steps or more, on a terminal, unless quiet)."""
+        self.bar = _progress(self.label, total, self.quiet or total < 5)
+        self.bar.__enter__()
+
+    def update(self, steps: int) -> None:
+        """Advance the bar by ``steps``."""
+        if self.bar is not None:
+            self.bar.update(steps)
+
+    def close(self) -> None:
+        """Finish the bar's line, if it was shown."""
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
 @main.command("import")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="native",
@@ -99,7 +123,11 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri:
     with open_graph(ctx) as graph:
         for path in files:
             if fmt == "prov-json":
-                result = graph.import_prov(path)
+                bar = _LateBar(f"importing {path.name}", quiet)
+                try:
+                    result = graph.import_prov(path, progress=bar.update, chunks=bar.start)
+                finally:
+                    bar.close()
                 click.echo(f"{path}: {_written(result)}")
                 continue
             events = read_native(path)

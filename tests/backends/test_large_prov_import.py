@@ -55,9 +55,14 @@ def test_a_100k_relation_document_imports_in_one_call(graph: Graph) -> None:
                      for section in ("used", "wasGeneratedBy", "wasDerivedFrom")
                      for record in document[section].values()})
     assert relations >= 100_000
-    result = graph.import_prov(document)
+    told: list[int] = []
+    written: list[int] = []
+    result = graph.import_prov(document, progress=written.append, chunks=told.append)
+    # What a progress bar needs: the chunks to write, told before the first, then each.
+    assert told == [result.events] and sum(written) == result.events > 50
     assert result.relation_versions == relations
     assert result.node_versions == 43_000
     root = max(expected, key=lambda n: len(nx.descendants(expected, n)))
     assert graph.ancestry(root).ids == nx.descendants(expected, root)
-    assert graph.import_prov(document).events == 0
+    told.clear()
+    assert graph.import_prov(document, chunks=told.append).events == 0 and told == [0]
