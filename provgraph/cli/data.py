@@ -123,11 +123,11 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri:
     with open_graph(ctx) as graph:
         for path in files:
             if fmt == "prov-json":
-                bar = _LateBar(f"importing {path.name}", quiet)
+                late = _LateBar(f"importing {path.name}", quiet)
                 try:
-                    result = graph.import_prov(path, progress=bar.update, chunks=bar.start)
+                    result = graph.import_prov(path, progress=late.update, chunks=late.start)
                 finally:
-                    bar.close()
+                    late.close()
                 click.echo(f"{path}: {_written(result)}")
                 continue
             events = read_native(path)
