@@ -29,15 +29,39 @@ def compact_walk(root: str, rows: Iterable[Sequence[Any]], direction: Direction,
                  root_known: bool = True) -> CompactWalk:
     """The answer of a walk from ``root`` given its rows (see the module): nodes with hop
     counts by depth then id, the opaque nodes reached, and every edge, sorted. ``rows`` may
-    be a stream: each row's edges are built as it arrives (while the server still sends the
-    rest); the hop counts wait for the last."""
+    be a stream, and the answer is built as it arrives (while the server still sends the
+    rest): each row's edges, and, while the rows come breadth first from the root (as
+    Neo4j's pruning search sends them), the hop counts and each finished level of nodes.
+    Rows in any other order are answered by a breadth-first search over the answer's own
+    edges once the last has arrived."""
     down = direction == "down"
     reached: dict[str, Sequence[Any]] = {}
     edges: list[LineageEdge] = []
+    answer: list[LineageNode] = []
+    # Breadth first as the rows arrive: a row's hop count is one more than that of the
+    # first row that named it. That count is the shortest while the rows come in order
+    # of it, root first: checked on every row, else the counts are made again at the end.
+    depth_of = {root: 0}
+    level: list[Sequence[Any]] = []  # the rows of the level being received
+    at = 0
+    in_order = True
     # A key the row leaves out is relation_key's, written out here: it runs once an edge, a
     # million times for a large impact.
     for row in rows:
         here = row[0]
+        if in_order:
+            depth = depth_of.get(here)
+            if depth is None or depth < at or here in reached:
+                in_order = False
+            else:
+                if depth > at:
+                    _finish(level, at, answer)
+                    level, at = [], depth
+                level.append(row)
+                after = depth + 1
+                for edge in row[4]:
+                    if edge[1] not in depth_of:
+                        depth_of[edge[1]] = after
         reached[here] = row
         if down:
             edges.extend([_NEW(LineageEdge, (here, relation, other, key or (
@@ -51,12 +75,36 @@ def compact_walk(root: str, rows: Iterable[Sequence[Any]], direction: Direction,
                 for relation, other, role, key in row[4]])
     opaque = sorted([n for n, row in reached.items()
                      if row[3] and (down or n != root)])
-    answer: list[LineageNode] = []
     walked = CompactWalk(root_known=root_known, ordered=True, answer=answer, opaque=opaque)
     if not reached:
         return walked
-    # Breadth first over the answer's own edges: a level at a time, each level sorted by
-    # id, gives the nodes by depth then id without sorting them all.
+    # Every node named by an edge must have had its row (the rows are the whole reach).
+    if in_order and len(depth_of) == len(reached):
+        _finish(level, at, answer)
+    else:
+        answer.clear()
+        _levels(root, reached, answer)
+    # Every edge, by source, relation, target, key (the answer's order): by source alone
+    # (one string comparison each), then whole, which finds the list in runs of one source
+    # and only orders within them.
+    edges.sort(key=itemgetter(0))
+    edges.sort()
+    walked.edges = edges
+    return walked
+
+
+def _finish(level: list[Sequence[Any]], depth: int, answer: list[LineageNode]) -> None:
+    """Append the rows of one whole level (``depth`` hops from the root, which is left out)
+    to ``answer`` as nodes, by id."""
+    if depth:
+        level.sort(key=itemgetter(0))
+        answer.extend([_NEW(LineageNode, (row[0], row[1], row[2], depth, bool(row[3])))
+                       for row in level])
+
+
+def _levels(root: str, reached: dict[str, Sequence[Any]], answer: list[LineageNode]) -> None:
+    """The nodes of ``reached`` by depth then id, by a breadth-first search over their
+    rows' edges from ``root``: a level at a time, each level sorted by id."""
     seen = {root}
     frontier = [root]
     depth = 0
@@ -76,10 +124,3 @@ def compact_walk(root: str, rows: Iterable[Sequence[Any]], direction: Direction,
         answer.extend([_NEW(LineageNode, (row[0], row[1], row[2], depth, bool(row[3])))
                        for row in map(reached.__getitem__, level)])
         frontier = level
-    # Every edge, by source, relation, target, key (the answer's order): by source alone
-    # (one string comparison each), then whole, which finds the list in runs of one source
-    # and only orders within them.
-    edges.sort(key=itemgetter(0))
-    edges.sort()
-    walked.edges = edges
-    return walked

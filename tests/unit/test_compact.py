@@ -11,6 +11,7 @@ import pytest
 
 from provgraph.clock import NOW
 from provgraph.queries.lineage import Lineage, walk
+from provgraph.store import compact
 from provgraph.store.base import CompactWalk, LineageEdge
 from provgraph.store.compact import compact_walk
 
@@ -32,8 +33,11 @@ def _answer(walked: CompactWalk, root: str, direction: str) -> Lineage:
                 depth=None, relations=None, include_agents=False, as_of=NOW)
 
 
-def _random_rows(rng: random.Random, direction: str) -> tuple[str, list[list[Any]],
-                                                               CompactWalk]:
+def _random_rows(rng: random.Random, direction: str, breadth_first: bool = False
+                 ) -> tuple[str, list[list[Any]], CompactWalk]:
+    """A random graph's walk from a random root as a store's rows (in random order, or breadth
+    first: by hop count from the root, in random order within a level, as Neo4j's pruning
+    search sends them), and the same walk as the generic path's unsorted nodes and edges."""
     ids = [f"n{i}" if i % 3 else f"n{i}:x" for i in range(rng.randint(1, 40))]
     edges: list[tuple[str, str, str, str | None, str | None]] = []  # source, rel, target
     for _ in range(rng.randint(0, 90)):
@@ -52,15 +56,18 @@ def _random_rows(rng: random.Random, direction: str) -> tuple[str, list[list[Any
     step: dict[str, list[tuple[str, str, str, str | None, str | None]]] = {}
     for e in live:
         step.setdefault(e[0] if down else e[2], []).append(e)
-    reached, frontier = {root}, [root]
+    hops, frontier, depth = {root: 0}, [root], 0
     while frontier:
-        frontier = [e[2] if down else e[0] for here in frontier for e in step.get(here, ())
-                    if (e[2] if down else e[0]) not in reached]
-        reached.update(frontier)
+        depth += 1
+        level = [e[2] if down else e[0] for here in frontier for e in step.get(here, ())]
+        frontier = [node for node in dict.fromkeys(level) if node not in hops]
+        hops.update((node, depth) for node in frontier)
+    reached = set(hops)
     kinds = {i: ("entity", rng.choice([None, "Model", "Dataset"]), i in opaque) for i in ids}
     rows: list[list[Any]] = []
     generic = CompactWalk()
-    for node in sorted(reached, key=lambda _: rng.random()):
+    order = (lambda n: (hops[n], rng.random())) if breadth_first else (lambda _: rng.random())
+    for node in sorted(reached, key=order):
         out = []
         for source, relation, target, role, explicit in step.get(node, ()):
             key = f"{relation}:{source}->{target}" + (f"#{role}" if role else "")
@@ -80,6 +87,42 @@ def test_compact_answers_equal_the_generic_ones(direction: str) -> None:
         root, rows, generic = _random_rows(rng, direction)
         compact = compact_walk(root, rows, direction)  # type: ignore[arg-type]
         assert _answer(compact, root, direction) == _answer(generic, root, direction)
+
+
+@pytest.mark.parametrize("direction", ["down", "up"])
+def test_rows_breadth_first_are_answered_as_they_arrive(
+        direction: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows in breadth-first order get their hop counts as they arrive: the search over the
+    whole answer at the end (for rows in any other order) is never run, and the answer is
+    the same."""
+    def search_again(*_: Any) -> None:
+        raise AssertionError("rows in breadth-first order were searched again")
+
+    monkeypatch.setattr(compact, "_levels", search_again)
+    rng = random.Random(12)
+    for _ in range(300):
+        root, rows, generic = _random_rows(rng, direction, breadth_first=True)
+        walked = compact_walk(root, rows, direction)  # type: ignore[arg-type]
+        assert _answer(walked, root, direction) == _answer(generic, root, direction)
+
+
+@pytest.mark.parametrize("direction", ["down", "up"])
+def test_a_row_out_of_breadth_first_order_is_caught(direction: str) -> None:
+    """One row moved a level too early or too late makes the answer come from the search at
+    the end: hop counts are never those of the order."""
+    rng = random.Random(13)
+    checked = 0
+    for _ in range(300):
+        root, rows, generic = _random_rows(rng, direction, breadth_first=True)
+        if len(rows) < 3:
+            continue
+        i = rng.randrange(2, len(rows))
+        for moved in ([rows[0], rows[i], *rows[1:i], *rows[i + 1:]],
+                      [rows[0], *rows[2:], rows[1]]):
+            walked = compact_walk(root, moved, direction)  # type: ignore[arg-type]
+            assert _answer(walked, root, direction) == _answer(generic, root, direction)
+            checked += 1
+    assert checked > 200
 
 
 def test_an_empty_answer_is_empty() -> None:
