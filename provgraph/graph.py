@@ -362,16 +362,18 @@ class Graph:
 
     # -- other lineage in ------------------------------------------------------------------
 
-    def ingest_openlineage(self, events: Any) -> IngestResult:
+    def ingest_openlineage(self, events: Any, *,
+                           progress: Callable[[int], None] | None = None) -> IngestResult:
         """Ingest OpenLineage events (one dict or a list): each run of the RunEvents becomes
         one activity whose START / COMPLETE / FAIL / ABORT events merge in any arrival order;
         a JobEvent records its job's declared lineage (outputs wasDerivedFrom inputs, no run),
         a DatasetEvent a dataset with its facets; ``symlinks`` facets make the other names
-        of a dataset alternateOf it.
+        of a dataset alternateOf it. Each event is its own transaction; ``progress`` is
+        called with 1 as each is written (or found already imported).
 
         Raises InvalidEventError (nothing of the bad event written) if one is malformed.
         """
-        return ingest_run_events(self.store, events)
+        return ingest_run_events(self.store, events, progress)
 
     def import_mlflow(self, tracking_uri: str,
                       experiment_ids: Iterable[str] | None = None) -> IngestResult:

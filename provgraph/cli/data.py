@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 IMPORT_FORMATS = ["native", "prov-json", "openlineage", "mlflow", "hf", "dvc"]
 EXPORT_FORMATS = ["prov-json", *PROV_FORMATS, "cyclonedx", "dot", "mermaid"]
+_OPENLINEAGE_BAR = 200  # events in a file from which an OpenLineage import shows a bar
 
 
 def _written(result: IngestResult) -> str:
@@ -132,7 +133,11 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri:
                 continue
             events = read_native(path)
             if fmt == "openlineage":
-                result = graph.ingest_openlineage(events)
+                # One transaction an event (a run's halves merge), so a bar from a few
+                # hundred events on.
+                with _progress(f"importing {path.name}", len(events),
+                               quiet or len(events) < _OPENLINEAGE_BAR) as bar:
+                    result = graph.ingest_openlineage(events, progress=bar.update)
                 click.echo(f"{path}: {result.events} OpenLineage events imported,"
                            f" {result.skipped_events} already present")
                 continue

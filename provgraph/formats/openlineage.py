@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -328,42 +329,51 @@ def _dedupe(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(best.values())
 
 
-def ingest_run_events(store: Store, events: Any) -> IngestResult:
+def ingest_run_events(store: Store, events: Any,
+                      progress: Callable[[int], None] | None = None) -> IngestResult:
     """Ingest OpenLineage events (one dict or a list) into ``store``. Each run becomes one
     activity whose events merge in any arrival order, read-merge-written with a version check
     so that concurrent halves of one run are both kept; JobEvents and DatasetEvents are
     written as they are (see the module's doc). Every event is validated before anything is
-    written: InvalidEventError, nothing written, if one is malformed."""
+    written: InvalidEventError, nothing written, if one is malformed. ``progress`` is told
+    of each event once it is written (or found already there)."""
     parsed = [parse_run_event(item) for item in event_list(events)]
     total = IngestResult(0, 0, 0, 0, 0)
     for event in parsed:
-        ids = _references(event)
-        run = [run_id(event)] if isinstance(event, RunEvent) else []
-        ids.update(run)
-        for attempt in range(_RETRIES):
-            # What the store holds of the event, the nodes it names and its run as it is
-            # now, in one read (the pipeline then checks the native event inside its write).
-            found = store.known([event_id(event)], ids, run)
-            if found.events:
-                # A replay is a no-op, whatever has been merged into its run since.
-                total.skipped_events += 1
-                break
-            if not isinstance(event, RunEvent):
-                total.add(ingest(store, static_to_native(event, set(found.kinds))))
-                break
-            # Merge into the run as it is now; if another event of the run lands first,
-            # merge again (nothing is lost).
-            activity = run_id(event)
-            current = found.current.get(activity)
-            try:
-                total.add(ingest(store, to_native(event, current, set(found.kinds)),
-                                 expect={activity: current.version if current else 0}))
-                break
-            except ConflictError:
-                if attempt == _RETRIES - 1:
-                    raise
-                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+        _ingest_one(store, event, total)
+        if progress:
+            progress(1)
     return total
+
+
+def _ingest_one(store: Store, event: AnyEvent, total: IngestResult) -> None:
+    """Write one validated OpenLineage event, adding what it wrote to ``total``."""
+    ids = _references(event)
+    run = [run_id(event)] if isinstance(event, RunEvent) else []
+    ids.update(run)
+    for attempt in range(_RETRIES):
+        # What the store holds of the event, the nodes it names and its run as it is
+        # now, in one read (the pipeline then checks the native event inside its write).
+        found = store.known([event_id(event)], ids, run)
+        if found.events:
+            # A replay is a no-op, whatever has been merged into its run since.
+            total.skipped_events += 1
+            return
+        if not isinstance(event, RunEvent):
+            total.add(ingest(store, static_to_native(event, set(found.kinds))))
+            return
+        # Merge into the run as it is now; if another event of the run lands first,
+        # merge again (nothing is lost).
+        activity = run_id(event)
+        current = found.current.get(activity)
+        try:
+            total.add(ingest(store, to_native(event, current, set(found.kinds)),
+                             expect={activity: current.version if current else 0}))
+            return
+        except ConflictError:
+            if attempt == _RETRIES - 1:
+                raise
+            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
 
 
 def _references(event: AnyEvent) -> set[str]:

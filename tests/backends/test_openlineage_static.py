@@ -154,3 +154,25 @@ def test_a_malformed_job_event_is_refused_naming_the_field(
         graph.ingest_openlineage({"eventTime": TIME, "producer": PRODUCER,
                                   "dataset": {"namespace": "s3://lake"}})
     assert client.post("/api/v1/lineage", json=event).status_code == 201
+
+
+def test_progress_is_told_of_each_event_written_or_replayed(graph: Graph) -> None:
+    """What `provgraph import --format openlineage` draws its bar from: one call an event,
+    as it is written, whether it merged into a run, was static or was imported before."""
+    job = Job(namespace="training", name="finetune")
+    events = []
+    for i in range(3):
+        run = Run(runId=str(uuid.uuid4()))
+        for state in (RunState.START, RunState.COMPLETE):
+            events.append(_wire(RunEvent(
+                eventType=state, eventTime=TIME, run=run, job=job, producer=PRODUCER,
+                inputs=[InputDataset("s3://lake", f"raw-{i}")],
+                outputs=[OutputDataset("s3://lake", f"features-{i}")])))
+    events.append(_wire(DatasetEvent(eventTime=TIME, producer=PRODUCER,
+                                     dataset=StaticDataset("s3://lake", "catalogued"))))
+    told: list[int] = []
+    first = graph.ingest_openlineage(events, progress=told.append)
+    assert told == [1] * 7 and first.events == 7
+    again: list[int] = []
+    second = graph.ingest_openlineage(events, progress=again.append)
+    assert again == [1] * 7 and (second.events, second.skipped_events) == (0, 7)
