@@ -45,8 +45,6 @@ def compact_walk(root: str, rows: Iterable[Sequence[Any]], direction: Direction,
     level: list[Sequence[Any]] = []  # the rows of the level being received
     at = 0
     in_order = True
-    # A key the row leaves out is relation_key's, written out here: it runs once an edge, a
-    # million times for a large impact.
     for row in rows:
         here = row[0]
         if in_order:
@@ -63,6 +61,8 @@ def compact_walk(root: str, rows: Iterable[Sequence[Any]], direction: Direction,
                     if edge[1] not in depth_of:
                         depth_of[edge[1]] = after
         reached[here] = row
+        # A key the row leaves out is relation_key's, written out here: it runs once an
+        # edge, a million times for a large impact.
         if down:
             edges.extend([_NEW(LineageEdge, (here, relation, other, key or (
                 f"{relation}:{here}->{other}#{role}" if role
