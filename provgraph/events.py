@@ -210,6 +210,24 @@ class ChangeSet:
     is written on, without a read of its own before."""
     check_nodes: set[str] = field(default_factory=set)
     """The nodes whose kinds ``checks`` need."""
+    members: list[ChangeSet] = field(default_factory=list)
+    """For batches sharing a transaction (group commit), the batches this is the union of
+    (:meth:`union`): a conflict that concerns only some of them refuses those, and the
+    store writes the others (:func:`provgraph.store.bookkeeping.admit`)."""
+
+    @classmethod
+    def union(cls, members: list[ChangeSet]) -> ChangeSet:
+        """One change set writing what each of ``members`` asks for; they must be disjoint
+        (group commit's rule), so nothing is lost. It keeps them as its ``members``."""
+        union = cls(members=list(members))
+        for changes in members:
+            union.events.update(changes.events)
+            union.nodes.update(changes.nodes)
+            union.relations.update(changes.relations)
+            union.expect.update(changes.expect)
+            union.checks += changes.checks
+            union.check_nodes |= changes.check_nodes
+        return union
 
     def __bool__(self) -> bool:
         return bool(self.events or self.nodes or self.relations or self.retracted_nodes

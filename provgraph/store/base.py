@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any, Literal, NamedTuple, Protocol
 
 from provgraph.chain import ChainEntry, ChainHead, RowHash
+from provgraph.errors import ConflictError
 from provgraph.events import ChangeSet
 
 Direction = Literal["down", "up"]
@@ -231,6 +232,9 @@ class WriteStats:
     batches what it wrote; see :mod:`provgraph.store.group`)."""
     relations_written: set[str] = field(default_factory=set, repr=False)
     """The keys of the relations given a new version."""
+    refused: ConflictError | None = field(default=None, repr=False)
+    """For batches sharing a transaction: the conflict that kept some of them out of it
+    (:func:`provgraph.store.bookkeeping.admit`); the others were written."""
 
 
 class ChainLog(Protocol):

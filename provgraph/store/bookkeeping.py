@@ -10,27 +10,32 @@ from typing import Any
 
 from provgraph.chain import GENESIS, ChainEntry, RowHash, node_row_hash
 from provgraph.errors import ConflictError
+from provgraph.events import ChangeSet
 from provgraph.store.base import StoredNode
 
 Rewrite = tuple[str, str, int, int, str, str]
 """A row a redaction rewrote: kind, key, version, its batch time, old and new chain hash."""
 
 
-def refuse_known(known: Collection[str]) -> None:
-    """ConflictError if another writer committed some of a batch's events meanwhile (the
-    ingest pipeline then drops them and writes the rest)."""
-    if known:
-        raise ConflictError(f"events {sorted(known)[:3]} were written meanwhile")
-
-
-def refuse_moved(expect: Mapping[str, int], current: Mapping[str, int]) -> None:
-    """ConflictError if a node's current version (0: none) is not the one a conditional
-    write was computed from."""
-    for node_id, version in expect.items():
-        now = current.get(node_id, 0)
-        if now != version:
-            raise ConflictError(f"node {node_id!r} changed meanwhile (version {now},"
-                                f" expected {version})")
+def admit(changes: ChangeSet, known: Collection[str], current: Mapping[str, int]
+          ) -> tuple[ChangeSet, ConflictError | None]:
+    """What of ``changes`` a store may write, given the batch's events another writer
+    committed meanwhile (``known``) and the current versions (0: none) of the nodes it
+    expects: all of it when nothing moved. Otherwise ConflictError naming every such
+    event and node (the ingest pipeline then drops the events and writes the rest; a moved
+    expectation is the caller's to read again) — unless ``changes`` is the union of batches
+    sharing a transaction and the conflict spares some: then those, and the conflict that
+    refuses the others (:meth:`~provgraph.errors.ConflictError.about` tells which)."""
+    moved = {node_id: (current.get(node_id, 0), version)
+             for node_id, version in changes.expect.items() if current.get(node_id, 0) != version}
+    if not known and not moved:
+        return changes, None
+    error = ConflictError.of(known, moved)
+    spared = [batch for batch in changes.members
+              if error.about(batch.events, batch.expect) is None]
+    if not spared:
+        raise error
+    return ChangeSet.union(spared), error
 
 
 def next_entry(head: tuple[int, str] | None, recorded_at: int, rows: list[RowHash],

@@ -8,11 +8,13 @@ writes them as one. Batches share a transaction only when they retract nothing, 
 disjoint events, and write the same content wherever they write the same node or relation
 (and no batch expects a version of a node another writes), so the folded union writes
 exactly the versions the batches would have written one after the other (no version of one
-batch hides another's); each batch's counts are read back from what the store wrote. If
-the shared transaction fails on what a batch asked for (an event stored meanwhile, a node
-that moved under an ``expect``, bad input), nothing of it was written, and each batch is
-written alone again, so every writer gets its own answer: the pipeline's usual retries
-then apply unchanged.
+batch hides another's); each batch's counts are read back from what the store wrote.
+Every writer gets the answer writing alone would have given it. Batches whose events were
+stored meanwhile, or whose expected nodes moved, get that conflict, and the store writes the
+others in the same transaction (:func:`~provgraph.store.bookkeeping.admit`: one raced
+OpenLineage run costs its group nothing). If the shared transaction fails on anything else
+a batch may have caused (bad input), nothing of it was written, and each batch is written
+alone. The pipeline's usual retries then apply unchanged.
 
 >>> from provgraph.events import ChangeSet
 >>> written = []
@@ -108,7 +110,7 @@ class GroupCommit:
         events: set[str] = set()
         nodes: dict[str, str] = {}  # node id -> the digest of the version a batch writes
         relations: dict[str, str] = {}  # relation key -> the same
-        expected: set[str] = set()
+        expected: dict[str, int] = {}  # node id -> the version a batch expects
         rows = 0
         for batch in list(self._queue):
             changes = batch.changes
@@ -126,16 +128,25 @@ class GroupCommit:
         return group
 
     def _commit(self, group: list[_Batch]) -> None:
-        """Write ``group`` in one transaction, or each batch alone if that one fails on
-        what one of them asked for; every batch ends done, with its stats or its error."""
+        """Write ``group`` in one transaction; every batch ends done, with its stats or its
+        error. Batches that a conflict concerns (events stored meanwhile, expected nodes
+        that moved) get their part of it, and the store writes the others in the same
+        transaction; if it fails on anything else a batch may have caused (bad input), each
+        is written alone."""
         try:
             if len(group) == 1:
                 self._alone(group[0])
                 return
             try:
                 self.transactions += 1
-                stats = self._write(_union(group), max(b.recorded_at for b in group))
-            except (ConflictError, InvalidEventError):
+                stats = self._write(ChangeSet.union([b.changes for b in group]),
+                                    max(b.recorded_at for b in group))
+            except ConflictError as error:  # it concerned every batch, or something else
+                if _refused(group, error):
+                    for batch in group:
+                        self._alone(batch)
+                return
+            except InvalidEventError:
                 for batch in group:
                     self._alone(batch)
                 return
@@ -143,9 +154,10 @@ class GroupCommit:
                 for batch in group:
                     batch.error = error
                 return
+            written = _refused(group, stats.refused) if stats.refused else group
             seen_nodes: set[str] = set()
             seen_relations: set[str] = set()
-            for batch in group:
+            for batch in written:
                 batch.stats = _share(batch.changes, stats, seen_nodes, seen_relations)
         finally:
             for batch in group:
@@ -167,17 +179,18 @@ def _shareable(changes: ChangeSet, max_rows: int) -> bool:
     return changes.rows <= max_rows
 
 
-def _union(group: list[_Batch]) -> ChangeSet:
-    """The batches of ``group`` as one change set (they are disjoint, so nothing is lost)."""
-    union = ChangeSet()
+def _refused(group: list[_Batch], error: ConflictError) -> list[_Batch]:
+    """Give each batch of ``group`` that ``error`` concerns its own part of the conflict (what
+    writing it alone would raise: its events stored, or a node it expects moved); return the
+    others (all of them for a conflict naming nothing, a race for the chain's next entry)."""
+    rest = []
     for batch in group:
-        union.events.update(batch.changes.events)
-        union.nodes.update(batch.changes.nodes)
-        union.relations.update(batch.changes.relations)
-        union.expect.update(batch.changes.expect)
-        union.checks += batch.changes.checks
-        union.check_nodes |= batch.changes.check_nodes
-    return union
+        mine = error.about(batch.changes.events, batch.changes.expect)
+        if mine is None:
+            rest.append(batch)
+        else:
+            batch.error = mine
+    return rest
 
 
 def _share(changes: ChangeSet, stats: WriteStats, seen_nodes: set[str],
@@ -194,19 +207,21 @@ def _share(changes: ChangeSet, stats: WriteStats, seen_nodes: set[str],
 
 
 def _conflicts(changes: ChangeSet, nodes: dict[str, str], relations: dict[str, str],
-               expected: set[str]) -> bool:
+               expected: dict[str, int]) -> bool:
     """Whether ``changes`` may not join a group that writes the node and relation versions
-    ``nodes`` and ``relations`` (id or key -> digest) and expects the nodes ``expected``: it
-    writes another version of a node or relation the group writes (the history must keep
-    both), or it expects a node the group writes or writes one the group expects (the
-    expectation must see the write)."""
+    ``nodes`` and ``relations`` (id or key -> digest) and expects the nodes ``expected`` (id
+    -> version): it writes another version of a node or relation the group writes (the
+    history must keep both), it expects a node the group writes or writes one the group
+    expects (the expectation must see the write), or it expects another version of a node
+    the group expects (the shared transaction checks one)."""
     for node_id, row in changes.nodes.items():
         if nodes.get(node_id, row.digest) != row.digest or node_id in expected:
             return True
     for key, rrow in changes.relations.items():
         if relations.get(key, rrow.digest) != rrow.digest:
             return True
-    return any(node_id in nodes for node_id in changes.expect)
+    return any(node_id in nodes or expected.get(node_id, version) != version
+               for node_id, version in changes.expect.items())
 
 
 __all__ = ["MAX_GROUP_ROWS", "GroupCommit"]

@@ -30,7 +30,7 @@ from provgraph.store.base import (
     Traversal,
     WriteStats,
 )
-from provgraph.store.bookkeeping import paged, refuse_known, refuse_moved
+from provgraph.store.bookkeeping import admit, paged
 from provgraph.store.group import GroupCommit
 from provgraph.store.sqlite_chain import (
     COLUMNS,
@@ -199,8 +199,9 @@ class SQLiteStore:
         try:
             with self._transaction() as db:
                 t = self._tick(db, recorded_at)
-                refuse_known(self._known(db, list(changes.events)))
-                refuse_moved(changes.expect, self._current_versions(db, changes.expect))
+                changes, stats.refused = admit(
+                    changes, self._known(db, list(changes.events)),
+                    self._current_versions(db, changes.expect))
                 if changes.checks:
                     kinds = self.kinds(changes.check_nodes, NOW)
                     for check in changes.checks:

@@ -11,6 +11,7 @@ import pytest
 from provgraph.errors import ConflictError, StoreUnavailableError
 from provgraph.events import ChangeSet
 from provgraph.store.base import WriteStats
+from provgraph.store.bookkeeping import admit
 from provgraph.store.group import GroupCommit
 
 
@@ -20,17 +21,27 @@ class FakeStore:
 
     def __init__(self) -> None:
         self.transactions: list[list[str]] = []
+        self.failed: list[list[str]] = []
         self.down = False
+        self.versions: dict[str, int] = {}  # nodes' current versions, for ``expect``
+        self.stored: set[str] = set()  # events stored by another writer
 
     def write(self, changes: ChangeSet, recorded_at: int) -> WriteStats:
         time.sleep(0.02)
         if self.down:
             raise StoreUnavailableError("the store is down")
         if "conflict" in changes.events:
+            self.failed.append(sorted(changes.events))
             raise ConflictError("'conflict' moved")
+        try:  # as the stores check a batch, before writing anything
+            changes, refused = admit(changes, self.stored & changes.events.keys(),
+                                     self.versions)
+        except ConflictError:
+            self.failed.append(sorted(changes.events))
+            raise
         self.transactions.append(sorted(changes.events))
         return WriteStats(events=len(changes.events), node_versions=len(changes.nodes),
-                          nodes_written=set(changes.nodes))
+                          nodes_written=set(changes.nodes), refused=refused)
 
 
 def _batch(event: str, node: str | None = None, digest: str | None = None) -> ChangeSet:
@@ -111,6 +122,32 @@ def test_a_conflict_in_a_shared_transaction_fails_only_its_own_batch() -> None:
     assert isinstance(answers["conflict"], ConflictError)
     assert sorted(e for t in store.transactions for e in t) == [f"e{i}" for i in range(5)]
     assert all(isinstance(answers[f"e{i}"], WriteStats) for i in range(5))
+
+
+def test_a_conflict_naming_some_batches_refuses_them_and_writes_the_rest() -> None:
+    # Only the batches a conflict concerns get it (their own part of it); the others are
+    # written in the same transaction, not sent back to one transaction each.
+    store = FakeStore()
+    store.versions["run"] = 2
+    store.stored.add("e-replayed")
+    batches = [_batch(f"e{i}", f"n{i}") for i in range(8)]
+    stale = _batch("e-stale")
+    stale.expect["run"] = 1
+    current = _batch("e-current")
+    current.expect["run"] = 2
+    batches[3:3] = [stale, _batch("e-replayed"), current]
+    answers = _concurrently(GroupCommit(store.write), batches)
+    stale_error, replayed_error = answers["e-stale"], answers["e-replayed"]
+    assert isinstance(stale_error, ConflictError) and isinstance(replayed_error, ConflictError)
+    assert (stale_error.moved, stale_error.events) == ({"run": (2, 1)}, frozenset())
+    assert "e-replayed" not in str(stale_error)
+    assert (replayed_error.moved, replayed_error.events) == ({}, {"e-replayed"})
+    written = sorted(e for t in store.transactions for e in t)
+    assert written == sorted([f"e{i}" for i in range(8)] + ["e-current"])
+    assert all(isinstance(answers[e], WriteStats) for e in written)
+    # The conflicts cost no transaction of their own: the others were written beside them.
+    assert not store.failed
+    assert len(store.transactions) <= 4 and max(len(t) for t in store.transactions) > 1
 
 
 def test_a_store_that_is_down_answers_every_waiting_batch_with_its_error() -> None:
