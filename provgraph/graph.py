@@ -103,7 +103,8 @@ class Graph:
         ``progress`` is called with the number of events each batch wrote. Concurrent
         writers are safe: an event another writer commits first is skipped, never written
         twice. ``expect`` (node id -> current version, 0 for none) makes the write
-        conditional: ConflictError, nothing written, if one of them moved meanwhile.
+        conditional: ConflictError, nothing written, if one of them moved meanwhile (its
+        ``moved`` maps each such node to its version now and the one expected).
 
         >>> g = connect("sqlite:///:memory:")
         >>> g.ingest([{"id": "e1", "nodes": [{"id": "x", "kind": "entity"}]}]).node_versions
