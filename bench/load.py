@@ -14,6 +14,9 @@ Each backend first runs a warm-up load (``--warmup``, not reported): 10 s on SQL
 Neo4j. A fresh JVM keeps compiling Neo4j's hot paths for minutes (measured on a 2-core
 machine: 600-700 events/s in the first minutes, 900-1,000 after six to seven), and a server
 that teams run is warm; the steady figure is the warm one. ``--warmup 10`` shows a cold one.
+Each run starts on an emptied store; ``--keep-data`` runs each on what the runs before it
+wrote instead, as a team's server keeps its history (on Neo4j, emptying a store leaves its id
+generators scanning the deleted records for reuse during the next run).
 
 Neo4j: $PROVGRAPH_BENCH_NEO4J_URI (+ NEO4J_USER / NEO4J_PASSWORD), else a local server on
 port 17689 (see neo4j-local/). Exit code 1 if any check fails.
@@ -60,7 +63,8 @@ def neo4j_target(port: int) -> tuple[str, dict[str, str], Any]:
 
 def one_backend(name: str, uri: str, env: dict[str, str], args: argparse.Namespace,
                 folder: Path, neo: Any = None) -> list[dict[str, Any]]:
-    """Every load and fault run on one store, each on an empty store."""
+    """Every load and fault run on one store, each on an empty store (with ``--keep-data``,
+    on what the runs before it wrote)."""
     rows = []
     token = secrets.token_urlsafe(24)
     modes = ["steady", "server SIGKILLed mid-run", "two server processes, one store"]
@@ -77,7 +81,7 @@ def one_backend(name: str, uri: str, env: dict[str, str], args: argparse.Namespa
                    for k, log in enumerate(logs[:2 if mode.startswith("two") else 1])]
         graph = provgraph.connect(uri, **({"password": env["NEO4J_PASSWORD"]}
                                           if "NEO4J_PASSWORD" in env else {}))
-        if name == "Neo4j":
+        if name == "Neo4j" and (number == 0 or not args.keep_data):
             wipe(graph)
         for server in servers:
             server.start()
@@ -105,7 +109,7 @@ def one_backend(name: str, uri: str, env: dict[str, str], args: argparse.Namespa
             rows.append(row)
         elif not row["ok"]:
             raise SystemExit(f"the warm-up run failed its checks: {row}")
-        if name == "SQLite":
+        if name == "SQLite" and not args.keep_data:
             # The next run starts on a new store: the file, and the adjacency index beside
             # it (which names this store's chain, so the next store would rebuild it and
             # its verify would report the foreign file).
@@ -239,6 +243,10 @@ def main() -> None:
                         help="seconds of unreported load first, on an empty store (default:"
                              " 10 on SQLite, 300 on Neo4j, whose fresh JVM compiles its hot"
                              " paths for minutes); 0 for none")
+    parser.add_argument("--keep-data", action="store_true",
+                        help="run each mode on the data the runs before it wrote (as a team's"
+                        " server keeps its history) rather than on an emptied store; on Neo4j"
+                        " emptying leaves its id generators scanning the deleted records")
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes of each server (provgraph serve --workers)")
     parser.add_argument("--output", help="append the tables to this Markdown file")

@@ -178,7 +178,8 @@ def run_load(base_url: str | list[str], token: str | None, clients: int = 8,
                 pair.abort()
 
     def native(me: _Client, number: int, n: int) -> None:
-        ids = [f"load-{number}-{n}-{k}" for k in range(batch)]
+        # Unique across runs, so that a run may follow others on the same store.
+        ids = [f"load-{namespace.hex[:8]}-{number}-{n}-{k}" for k in range(batch)]
         body = [{"id": i, "nodes": [{"id": "load:" + i[5:], "kind": "entity",
                                       "type": "Model", "attributes": {"n": n}}],
                  "relations": [{"relation": "wasDerivedFrom", "from": "load:" + i[5:],
