@@ -142,9 +142,8 @@ class GroupCommit:
                 stats = self._write(ChangeSet.union([b.changes for b in group]),
                                     max(b.recorded_at for b in group))
             except ConflictError as error:  # it concerned every batch, or something else
-                if _refused(group, error):
-                    for batch in group:
-                        self._alone(batch)
+                for batch in _refused(group, error):
+                    self._alone(batch)
                 return
             except InvalidEventError:
                 for batch in group:

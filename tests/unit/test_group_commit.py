@@ -150,6 +150,28 @@ def test_a_conflict_naming_some_batches_refuses_them_and_writes_the_rest() -> No
     assert len(store.transactions) <= 4 and max(len(t) for t in store.transactions) > 1
 
 
+def test_a_raised_conflict_answers_the_batches_it_names_and_writes_the_others() -> None:
+    # A store that raises a conflict naming some batches of a shared transaction (rather
+    # than writing the others itself): those keep their conflict, the rest go alone.
+    store = FakeStore()
+    raised: list[list[str]] = []
+
+    def write(changes: ChangeSet, recorded_at: int) -> WriteStats:
+        if len(changes.events) > 1 and "e-named" in changes.events:
+            raised.append(sorted(changes.events))
+            raise ConflictError.of(["e-named"])
+        return store.write(changes, recorded_at)
+
+    answers = _concurrently(GroupCommit(write),
+                            [_batch("e0", "n0"), _batch("e1", "n1"), _batch("e-named"),
+                             _batch("e2", "n2")])
+    assert raised
+    assert isinstance(answers["e-named"], ConflictError)
+    assert answers["e-named"].events == {"e-named"}
+    assert all(isinstance(answers[e], WriteStats) for e in ("e0", "e1", "e2"))
+    assert "e-named" not in {e for t in store.transactions for e in t}
+
+
 def test_a_store_that_is_down_answers_every_waiting_batch_with_its_error() -> None:
     store = FakeStore()
     store.down = True
