@@ -165,12 +165,25 @@ def measure(graph: provgraph.Graph, events: list[dict[str, Any]], shape: Shape,
     impact_s, impact = timed(lambda: graph.impact(shape.popular_base))
     row["impact_popular_ms"] = impact_s * 1000
     row["impact_popular_size"] = len(impact.nodes)
-    def stream() -> None:
+    def stream(lines: Callable[[], Iterable[str]]) -> None:
         with open(os.devnull, "w") as sink:
-            for line in graph.impact(shape.popular_base).json_lines():
+            for line in lines():
                 sink.write(line + "\n")
 
-    row["impact_stream_ms"] = timed(stream)[0] * 1000
+    row["impact_stream_ms"] = timed(lambda: stream(
+        lambda: graph.impact_lines(shape.popular_base)))[0] * 1000
+    # Peak memory Python allocates while streaming, and while writing the same lines from
+    # the answer built whole (tracemalloc: measured apart, it slows what it traces).
+    def whole() -> Iterable[str]:
+        return graph.impact(shape.popular_base).json_lines()
+
+    for key, lines in (("impact_stream_peak_mib",
+                        lambda: graph.impact_lines(shape.popular_base)),
+                       ("impact_whole_peak_mib", whole)):
+        tracemalloc.start()
+        stream(lines)
+        row[key] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
     row["impact_summary_ms"] = timed(
         lambda: graph.impact(shape.popular_base, summary=True))[0] * 1000
     row["nx_impact_popular_ms"] = timed(
@@ -331,7 +344,8 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
         "ancestry deep p50/p95 ms (median nodes; first pass p50)", "networkx deep p50 ms",
         "÷ networkx",
         "per-hop driver deep p50 ms", "per-hop ÷ provgraph",
-        "impact popular base ms (nodes)", "impact streamed as NDJSON ms",
+        "impact popular base ms (nodes)",
+        "impact streamed as NDJSON ms (peak MiB; built whole first, peak MiB)",
         "impact summary ms", "networkx ms",
         "impact shard p50/p95 ms", "why() ms",
         "PROV-JSON export rec/s (records, peak MiB)", "prov library ÷ provgraph",
@@ -354,7 +368,8 @@ def render(results: list[tuple[int, Shape, str, dict[str, Any]]]) -> str:
             ms(nxd[0]), f"{deep[0] / max(nxd[0], 1e-6):.1f}",
             ms(hop[0]) if hop else "—", f"{hop[0] / deep[0]:.1f}" if hop else "—",
             f"{ms(r['impact_popular_ms'])} ({r['impact_popular_size']:,})",
-            ms(r["impact_stream_ms"]) if "impact_stream_ms" in r else "—",
+            f"{ms(r['impact_stream_ms'])} ({r['impact_stream_peak_mib']:.0f};"
+            f" {r['impact_whole_peak_mib']:.0f})" if "impact_stream_peak_mib" in r else "—",
             ms(r["impact_summary_ms"]) if "impact_summary_ms" in r else "—",
             ms(r["nx_impact_popular_ms"]),
             f"{ms(r['impact_shard'][0])} / {ms(r['impact_shard'][1])}", ms(r["why_ms"]),

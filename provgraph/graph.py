@@ -11,7 +11,7 @@ formats (:mod:`provgraph.formats`), verification and redaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Literal, overload
@@ -33,7 +33,13 @@ from provgraph.queries.dependents import dependents
 from provgraph.queries.describe import describe
 from provgraph.queries.diff import Diff, diff
 from provgraph.queries.licenses import Licenses, licenses
-from provgraph.queries.lineage import ImpactSummary, Lineage, impact_summary, walk
+from provgraph.queries.lineage import (
+    ImpactSummary,
+    Lineage,
+    impact_summary,
+    lineage_lines,
+    walk,
+)
 from provgraph.queries.reproduce import Plan, reproduce
 from provgraph.queries.takedown import Takedown, takedown
 from provgraph.queries.where import Where, where
@@ -184,6 +190,33 @@ class Graph:
                                   include_agents=include_agents, as_of=to_us(as_of))
         return walk(self.store, id, "up", depth=depth, relations=relations,
                     include_agents=include_agents, as_of=to_us(as_of))
+
+    def ancestry_lines(
+        self, id: str, depth: int | None = None, as_of: AsOf = None,
+        include_agents: bool = False, relations: Iterable[str] | None = None,
+    ) -> Iterator[str]:
+        """:meth:`ancestry` as JSON Lines, one record a line, written as the store walks
+        (docs/queries.md): for answers too large to hold. NotFoundError is raised here,
+        before the first line.
+
+        >>> import provgraph
+        >>> g = provgraph.connect("sqlite:///:memory:")
+        >>> _ = g.ingest(provgraph.demo.reference_events())
+        >>> next(g.ancestry_lines("S1-int8"))
+        '{"root":"S1-int8"}'
+        """
+        return lineage_lines(self.store, id, "down", depth=depth, relations=relations,
+                             include_agents=include_agents, as_of=to_us(as_of))
+
+    def impact_lines(
+        self, id: str, depth: int | None = None, as_of: AsOf = None,
+        include_agents: bool = False, relations: Iterable[str] | None = None,
+    ) -> Iterator[str]:
+        """:meth:`impact` as JSON Lines, written as the store walks; the last line holds
+        the opaque nodes and the summary. NotFoundError is raised here, before the first
+        line."""
+        return lineage_lines(self.store, id, "up", depth=depth, relations=relations,
+                             include_agents=include_agents, as_of=to_us(as_of))
 
     def why(self, id: str, limit: int = 1000, as_of: AsOf = None, explain: bool = False) -> Why:
         """Why-provenance: the minimal sets of sources (data shards, base models, code ...)

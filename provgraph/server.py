@@ -42,7 +42,7 @@ from provgraph.errors import (
 )
 from provgraph.formats.prov_write import export_document
 from provgraph.graph import Graph, connect
-from provgraph.queries.lineage import Lineage
+from provgraph.store.base import Direction
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -204,20 +204,24 @@ def create_app(graph: Graph, token: str | None = None,
         """Ingest native provgraph events (one or a list), one transaction."""
         return graph.ingest(events).to_dict()
 
-    def lineage(answer: Lineage, request: Request) -> Any:
-        """The contract's JSON, or JSON Lines when the client asks for NDJSON."""
+    def lineage(request: Request, direction: Direction, id: str, depth: int | None,
+                as_of: str | None, include_agents: bool) -> Any:
+        """The contract's JSON, or JSON Lines written as the store walks when the client
+        asks for NDJSON (an unknown id is a 404 either way: it is raised before the first
+        line)."""
         if NDJSON in request.headers.get("accept", ""):
-            return StreamingResponse((line + "\n" for line in answer.json_lines()),
-                                     media_type=NDJSON)
-        return answer.to_dict()
+            lines = (graph.ancestry_lines if direction == "down" else graph.impact_lines)(
+                id, depth=depth, as_of=as_of, include_agents=include_agents)
+            return StreamingResponse((line + "\n" for line in lines), media_type=NDJSON)
+        query = graph.ancestry if direction == "down" else graph.impact
+        return query(id, depth=depth, as_of=as_of, include_agents=include_agents).to_dict()
 
     @app.get("/api/v1/ancestry", dependencies=guarded)
     def ancestry(request: Request, id: str, depth: Annotated[int | None, Query(ge=0)] = None,
                  as_of: str | None = None, include_agents: bool = False) -> Any:
         """Everything ``id`` depends on (``Accept: application/x-ndjson``: one record a
         line, streamed)."""
-        return lineage(graph.ancestry(id, depth=depth, as_of=as_of,
-                                      include_agents=include_agents), request)
+        return lineage(request, "down", id, depth, as_of, include_agents)
 
     @app.get("/api/v1/impact", dependencies=guarded)
     def impact(request: Request, id: str, depth: Annotated[int | None, Query(ge=0)] = None,
@@ -229,8 +233,7 @@ def create_app(graph: Graph, token: str | None = None,
         if summary:
             return graph.impact(id, depth=depth, as_of=as_of, include_agents=include_agents,
                                 summary=True).to_dict()
-        return lineage(graph.impact(id, depth=depth, as_of=as_of,
-                                    include_agents=include_agents), request)
+        return lineage(request, "up", id, depth, as_of, include_agents)
 
     @app.get("/api/v1/why", dependencies=guarded)
     def why(id: str, limit: Annotated[int, Query(ge=1)] = 1000, as_of: str | None = None,

@@ -53,15 +53,18 @@ def _lineage_command(name: str, helptext: str) -> None:
                                        include_agents=include_agents, summary=True)
                 emit(fmt, counted.to_dict(), lambda: render_impact_summary(counted))
                 return
+            if fmt == "jsonl":
+                # One record a line, printed as the store walks (the answer is never whole
+                # in memory).
+                lines = (graph.ancestry_lines if name == "ancestry" else graph.impact_lines)(
+                    node_id, depth=depth, as_of=as_of, include_agents=include_agents)
+                out = click.get_text_stream("stdout")
+                for line in lines:
+                    out.write(line + "\n")
+                out.flush()
+                return
             query = graph.ancestry if name == "ancestry" else graph.impact
             result = query(node_id, depth=depth, as_of=as_of, include_agents=include_agents)
-        if fmt == "jsonl":
-            # One record a line, printed as it is made (no whole document in memory).
-            out = click.get_text_stream("stdout")
-            for line in result.json_lines():
-                out.write(line + "\n")
-            out.flush()
-            return
         emit(fmt, result.to_dict(), lambda: render_lineage(result, name))
 
 

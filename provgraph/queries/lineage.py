@@ -11,6 +11,7 @@ import json
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -19,7 +20,14 @@ from provgraph.collector import collector_paused
 from provgraph.encoding import encode_basestring
 from provgraph.errors import ConfigurationError, NotFoundError
 from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS, RelationName
-from provgraph.store.base import CompactWalk, Direction, LineageEdge, LineageNode, Store
+from provgraph.store.base import (
+    CompactWalk,
+    Direction,
+    LineageEdge,
+    LineageNode,
+    Store,
+    WalkRow,
+)
 
 #: Entity types an impact summary counts, in the order it lists them.
 IMPACT_SUMMARY_TYPES = ("Model", "Adapter", "Checkpoint", "Index", "Deployment", "System")
@@ -66,33 +74,86 @@ class Lineage:
         return result
 
     def json_lines(self) -> Iterator[str]:
-        """The same answer as JSON Lines (NDJSON), one record a line, written as it goes
-        rather than as one document: ``{"root": ...}`` first, then ``{"node": {...}}`` for
-        each node and ``{"edge": {...}}`` for each edge (as in :meth:`to_dict`), last
-        ``{"opaque": [...]}`` with impact's ``"summary"``."""
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        text = encode_basestring  # the same as dumps for one string, without the dispatch
-        yield dumps({"root": self.root})
-        # Kinds, types and relations are few: each is encoded once, with the text around it.
-        middle: dict[tuple[str | None, str | None], str] = {}
-        for n in self.nodes:
-            between = middle.get((n.kind, n.type))
-            if between is None:
-                between = middle[(n.kind, n.type)] = (
-                    f',"kind":{"null" if n.kind is None else text(n.kind)},'
-                    f'"type":{"null" if n.type is None else text(n.type)},"depth":')
-            yield (f'{{"node":{{"id":{text(n.id)}{between}{n.depth},'
-                   f'"opaque":{"true" if n.opaque else "false"}}}}}')
-        relation: dict[str, str] = {}
+        """The same answer as JSON Lines (NDJSON), one record a line (:func:`json_lines`):
+        the nodes by hop count then id, each followed by the edges followed from it."""
+        return json_lines(self.root, self.direction, self.rows())
+
+    def rows(self) -> Iterator[WalkRow]:
+        """The answer as a walk's rows (:data:`~provgraph.store.base.WalkRow`): the root,
+        then each node in order, with the edges followed from it by relation and other end."""
+        down = self.direction == "down"
+        leaving: dict[str, list[tuple[str, str]]] = {}
         for e in self.edges:
-            head = relation.get(e.relation)
+            here, other = (e.source, e.target) if down else (e.target, e.source)
+            leaving.setdefault(here, []).append((e.relation, other))
+        yield (self.root, None, None, down and self.root in self.opaque, 0,
+               sorted(leaving.get(self.root, ())))
+        for n in self.nodes:
+            yield (n.id, n.kind, n.type, n.opaque, n.depth, sorted(leaving.get(n.id, ())))
+
+
+def json_lines(root: str, direction: Direction, rows: Iterable[WalkRow]) -> Iterator[str]:
+    """A lineage answer as JSON Lines, written as its rows arrive and never held whole:
+    ``{"root": ...}`` first; then for each node reached ``{"node": {...}}`` followed by an
+    ``{"edge": {...}}`` for each edge followed from it (``from`` and ``to`` as in the
+    answer); last ``{"opaque": [...]}``, with impact's ``"summary"``. The lines hold what
+    :meth:`Lineage.to_dict` holds; only their order differs (docs/queries.md)."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    text = encode_basestring  # the same as dumps for one string, without the dispatch
+    down = direction == "down"
+    yield dumps({"root": root})
+    opaque: list[str] = []
+    affected: dict[str | None, list[str]] = {t: [] for t in IMPACT_SUMMARY_TYPES}
+    # Kinds, types and relations are few: each is encoded once, with the text around it.
+    middle: dict[tuple[str | None, str | None], str] = {}
+    relation: dict[str, str] = {}
+    for node_id, kind, type_, is_opaque, depth, edges in rows:
+        name = text(node_id)
+        if depth:
+            between = middle.get((kind, type_))
+            if between is None:
+                between = middle[(kind, type_)] = (
+                    f',"kind":{"null" if kind is None else text(kind)},'
+                    f'"type":{"null" if type_ is None else text(type_)},"depth":')
+            yield (f'{{"node":{{"id":{name}{between}{depth},'
+                   f'"opaque":{"true" if is_opaque else "false"}}}}}')
+            if not down and kind == "entity" and type_ in affected:
+                affected[type_].append(node_id)
+        if is_opaque and (depth or down):
+            opaque.append(node_id)
+        for edge in edges:
+            head = relation.get(edge[0])
             if head is None:
-                head = relation[e.relation] = f'{{"edge":{{"relation":{text(e.relation)},"from":'
-            yield f'{head}{text(e.source)},"to":{text(e.target)}}}}}'
-        last: dict[str, Any] = {"opaque": self.opaque}
-        if self.direction == "up":
-            last["summary"] = self.summary()
-        yield dumps(last)
+                head = relation[edge[0]] = f'{{"edge":{{"relation":{text(edge[0])},"from":'
+            if down:
+                yield f'{head}{name},"to":{text(edge[1])}}}}}'
+            else:
+                yield f'{head}{text(edge[1])},"to":{name}}}}}'
+    last: dict[str, Any] = {"opaque": sorted(opaque)}
+    if not down:
+        last["summary"] = {t: sorted(ids) for t, ids in affected.items() if ids and t}
+    yield dumps(last)
+
+
+def lineage_lines(
+    store: Store, root: str, direction: Direction, *, depth: int | None,
+    relations: Iterable[str] | None, include_agents: bool, as_of: int,
+) -> Iterator[str]:
+    """Ancestry (``down``) or impact (``up``) of ``root`` as :func:`json_lines`, streamed
+    from the store's walk where it can (an unbounded walk now), else written from the answer
+    built whole. Raises NotFoundError (or any error of the arguments) here, before the first
+    line; within a hop count the nodes come in the store's order."""
+    if depth is not None and (not isinstance(depth, int) or depth < 0):
+        raise ConfigurationError(f"depth must be a non-negative integer, got {depth!r}")
+    names = relation_set(relations, include_agents)
+    rows = store.walk_rows(root, direction, names) if as_of >= NOW and depth is None else None
+    if rows is None:
+        return walk(store, root, direction, depth=depth, relations=relations,
+                    include_agents=include_agents, as_of=as_of).json_lines()
+    first = next(rows, None)
+    if first is None:
+        raise NotFoundError(f"no node {root!r} in {store.uri}")
+    return json_lines(root, direction, chain([first], rows))
 
 
 def relation_set(

@@ -7,7 +7,7 @@ is written once above it in :mod:`provgraph.queries`, so a backend only moves da
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, NamedTuple, Protocol
@@ -206,6 +206,10 @@ class CompactWalk:
 NodeKind = tuple[str, str | None, bool]
 """``(kind, type, opaque)`` of a node at some time."""
 
+WalkRow = tuple[str, str | None, str | None, bool, int, Sequence[Sequence[Any]]]
+"""One node of a streamed walk (:meth:`Store.walk_rows`): ``(id, kind, type, opaque, hop
+count, edges)``, where each edge followed from the node starts ``(relation, other end)``."""
+
 
 class Known(NamedTuple):
     """What a store holds of the events and nodes a batch names (see :meth:`Store.known`)."""
@@ -370,6 +374,16 @@ class Store(Protocol):
         """The same walk as :meth:`traverse` as things stand now, answered whole (node kinds
         included) from a structure the store keeps for it; None if it has none for this walk
         (the caller then checks ``root`` exists and uses :meth:`traverse`)."""
+        ...
+
+    def walk_rows(
+        self, root: str, direction: Direction, relations: frozenset[str],
+    ) -> Iterator[WalkRow] | None:
+        """The unbounded walk now of :meth:`walk_now`, a node at a time as the store reaches
+        it (:data:`WalkRow`): the root first (hop count 0), then in order of hop count, so
+        that a caller writes a large answer out without holding it. Empty if ``root`` has
+        no current version; None if the store cannot stream this walk (the caller then
+        streams one answered whole)."""
         ...
 
     def reach_counts(

@@ -16,13 +16,15 @@ impact (``up``), and ``key`` is None for the usual ``relation:source->target#rol
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any
 
-from provgraph.store.base import CompactWalk, Direction, LineageEdge, LineageNode
+from provgraph.errors import ProvgraphError
+from provgraph.store.base import CompactWalk, Direction, LineageEdge, LineageNode, WalkRow
 
 _NEW = tuple.__new__  # builds a named tuple in C (its own __new__ is Python)
+_RELATION_OTHER = itemgetter(0, 1)
 
 
 def compact_walk(root: str, rows: Iterable[Sequence[Any]], direction: Direction,
@@ -124,3 +126,34 @@ def _levels(root: str, reached: dict[str, Sequence[Any]], answer: list[LineageNo
         answer.extend([_NEW(LineageNode, (row[0], row[1], row[2], depth, bool(row[3])))
                        for row in map(reached.__getitem__, level)])
         frontier = level
+
+
+def breadth_first(root: str, rows: Iterable[Sequence[Any]]) -> Iterator[WalkRow]:
+    """The rows of a walk that arrive breadth first from ``root`` (see the module), each with
+    its hop count, as they arrive: for a stream too large to hold. Only the ids named by the
+    last two levels are kept: a row named by the level before the one arriving belongs to
+    it; one named only by the arriving level starts the next. A row named by neither means
+    the rows are not breadth first: ProvgraphError (the store promised the order). Each
+    row's edges come by relation and other end.
+
+    >>> rows = [["m", "entity", "Model", False, [["wasDerivedFrom", "b", None, None]]],
+    ...         ["b", "entity", "Model", True, []]]
+    >>> [(row[0], row[4]) for row in breadth_first("m", rows)]
+    [('m', 0), ('b', 1)]
+    """
+    naming: set[str] = {root}  # named by the level before the one arriving
+    named: set[str] = set()  # named by the level arriving
+    at = 0
+    for row in rows:
+        here = row[0]
+        if here not in naming:
+            if here not in named:
+                raise ProvgraphError(
+                    f"a walk from {root!r}: the store sent {here!r} out of breadth-first"
+                    " order, so its hop count is unknown")
+            at += 1
+            naming, named = named, set()
+        edges = row[4]
+        named.update([edge[1] for edge in edges])
+        yield (here, row[1], row[2], bool(row[3]), at,
+               sorted(edges, key=_RELATION_OTHER) if len(edges) > 1 else edges)

@@ -10,7 +10,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from itertools import chain, islice
 from typing import Any, TypeVar
@@ -42,10 +42,11 @@ from provgraph.store.base import (
     StoredNode,
     StoredRelation,
     Traversal,
+    WalkRow,
     WriteStats,
 )
 from provgraph.store.bookkeeping import admit, next_entry, paged
-from provgraph.store.compact import compact_walk
+from provgraph.store.compact import breadth_first, compact_walk
 from provgraph.store.group import GroupCommit
 from provgraph.store.neo4j_chain import (
     DEPENDENCY,
@@ -75,6 +76,12 @@ _WALK_CHUNK = 1000
 #: events holding 256k rows need more than the 716.8 MiB a 1 GiB heap allows, and take
 #: 42 s with a 4 GiB heap); 20,000 rows stay far under the default limit.
 TRANSACTION_ROWS = 20_000
+
+
+def _walk_query(direction: Direction, relations: frozenset[str]) -> str:
+    """The library query of a walk now (``ancestry_now``, ``impact_now_agents``, ...)."""
+    return ("ancestry_now" if direction == "down" else "impact_now") + (
+        "_agents" if relations != DEPENDENCY else "")
 
 
 def type_label(kind: str, type: str | None) -> str:
@@ -148,6 +155,7 @@ class Neo4jStore:
         self._writing = threading.Lock()
         self._retry_seconds = retry_seconds
         self._group = GroupCommit(self._write_alone)
+        self._plans: dict[str, bool] = {}
         self.database = database or os.environ.get("NEO4J_DATABASE") or None
         auth = (user or "neo4j", password) if password else None
         try:
@@ -248,7 +256,7 @@ class Neo4jStore:
         server is unreachable, for ``retry_seconds``."""
         return list(self._records(name, **params))
 
-    def _records(self, name: str, **params: Any) -> Iterator[neo4j.Record]:
+    def _records(self, name: str, **params: Any) -> Generator[neo4j.Record, None, None]:
         """The records of :meth:`_query`, each as the server sends it, so that a large
         answer is handled while the server still writes the rest; retried while nothing
         has arrived."""
@@ -510,15 +518,47 @@ class Neo4jStore:
             return None
         if max_depth is not None:
             return self._walk_levels(root, direction, relations != DEPENDENCY, max_depth)
-        name = ("ancestry_now" if direction == "down" else "impact_now") + (
-            "_agents" if relations != DEPENDENCY else "")
-        records = self._records(name, root=root, forever=FOREVER, chunk=_WALK_CHUNK)
+        records = self._records(_walk_query(direction, relations), root=root,
+                                forever=FOREVER, chunk=_WALK_CHUNK)
         first = next(records, None)
         if first is None:
             return CompactWalk(root_known=False)
         # The answer is built as its records arrive (compact_walk consumes them).
         rows = chain(first["rows"], chain.from_iterable(r["rows"] for r in records))
         return compact_walk(root, rows, direction, bool(first["known"]))
+
+    def walk_rows(
+        self, root: str, direction: Direction, relations: frozenset[str],
+    ) -> Iterator[WalkRow] | None:
+        """The rows of :meth:`walk_now`'s query as they arrive, with their hop counts
+        (:func:`~provgraph.store.compact.breadth_first`), when the server plans the walk as
+        a breadth-first search (:meth:`_breadth_first`); None otherwise."""
+        if relations not in (DEPENDENCY, DEPENDENCY | RESPONSIBILITY):
+            return None
+        name = _walk_query(direction, relations)
+        if not self._breadth_first(name):
+            return None
+        records = self._records(name, root=root, forever=FOREVER, chunk=_WALK_CHUNK)
+        first = next(records, None)
+        if first is None or not first["known"]:
+            records.close()
+            return iter(())
+        rows = chain(first["rows"], chain.from_iterable(r["rows"] for r in records))
+        return breadth_first(root, rows)
+
+    def _breadth_first(self, name: str) -> bool:
+        """Whether the server plans walk query ``name`` as the pruning breadth-first expand
+        (``VarLengthExpand(Pruning,BFS,...)``), which sends each node reached once, level by
+        level: what a walk streamed with hop counts relies on. Asked once a query."""
+        planned = self._plans.get(name)
+        if planned is None:
+            with self._errors():
+                plan = self._driver.execute_query(
+                    "EXPLAIN " + cypher_library.load(name),
+                    {"root": "", "forever": FOREVER, "chunk": _WALK_CHUNK},
+                    database_=self.database).summary.plan
+            planned = self._plans[name] = "VarLengthExpand(Pruning,BFS" in str(plan)
+        return planned
 
     def _walk_levels(self, root: str, direction: Direction, agents: bool,
                      max_depth: int) -> CompactWalk:

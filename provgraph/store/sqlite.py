@@ -28,6 +28,7 @@ from provgraph.store.base import (
     StoredNode,
     StoredRelation,
     Traversal,
+    WalkRow,
     WriteStats,
 )
 from provgraph.store.bookkeeping import admit, paged
@@ -482,6 +483,14 @@ class SQLiteStore:
         chain, see :mod:`provgraph.store.sqlite_index`)."""
         with self._lock:
             return self.adjacency().walk(root, direction, relations, max_depth)
+
+    def walk_rows(
+        self, root: str, direction: Direction, relations: frozenset[str],
+    ) -> Iterator[WalkRow] | None:
+        """The walk as things stand now, a node at a time, from the adjacency index (the
+        walk itself runs here, into arrays; the rows are made as they are read)."""
+        with self._lock:
+            return self.adjacency().stream(root, direction, relations)
 
     # -- the adjacency index --------------------------------------------------------------
 

@@ -28,7 +28,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import attrgetter
@@ -40,7 +40,7 @@ import numpy.typing as npt
 
 from provgraph.clock import FOREVER
 from provgraph.model import relation_key
-from provgraph.store.base import CompactWalk, Direction, LineageEdge, LineageNode
+from provgraph.store.base import CompactWalk, Direction, LineageEdge, LineageNode, WalkRow
 
 FORMAT = 1
 """Version of the saved index's layout; another version is rebuilt, never read."""
@@ -330,6 +330,53 @@ class AdjacencyIndex:
             opaque.sort()
         return CompactWalk(edges=self._edges(edges), answer=answer, opaque=opaque,
                            ordered=self.names_sorted and not self._ties(edges))
+
+    def stream(self, root: str, direction: Direction,
+               relations: frozenset[str]) -> Iterator[WalkRow]:
+        """The unbounded walk as rows (:meth:`~provgraph.store.base.Store.walk_rows`): the
+        root, then each level by node number (id order while :attr:`names_sorted`), each
+        node with the edges followed from it by relation and other end. The walk runs now,
+        into arrays of numbers (a few bytes a node and an edge, a copy that later changes
+        to the index do not touch); the rows are made as they are read."""
+        start = self.ids.get(root)
+        if start is None or self.kind[start] < 0:
+            return iter(())
+        nodes, depths, edges = self.reach(start, direction, relations, None)
+        down = direction == "down"
+        here, there = (self.src, self.dst) if down else (self.dst, self.src)
+        # Each edge's position among the nodes: the edges of one node run together (the
+        # walk expands a level in node order), ordered inside by relation and other end.
+        position = np.zeros(len(self.names), dtype=np.int64)
+        position[nodes] = np.arange(nodes.size)
+        ranks = self._relation_order()
+        owner = position[here[edges]]
+        edges = edges[np.lexsort((there[edges], ranks[self.rel[edges]], owner))]
+        ends = np.searchsorted(position[here[edges]], np.arange(nodes.size), side="right")
+        return self._stream_rows(nodes, depths, self.kind[nodes], self.type[nodes],
+                          self.opaque[nodes], ends, self.rel[edges], there[edges])
+
+    def _stream_rows(self, nodes: Int, depths: Int, kinds: npt.NDArray[np.int8], types: Int,
+              opaque: npt.NDArray[np.bool_], ends: npt.NDArray[np.int64],
+              rels: npt.NDArray[np.int8], others: Int) -> Iterator[WalkRow]:
+        """:meth:`stream`'s rows from its arrays, made a thousand nodes at a time."""
+        names, relations = self.names, self.relations.values
+        kind_names, type_names = [*KINDS, None], [*self.types.values, None]  # -1: None
+        step = 1000
+        for at in range(0, nodes.size, step):
+            part = slice(at, at + step)
+            first = int(ends[at - 1]) if at else 0
+            last = int(ends[min(at + step, nodes.size) - 1])
+            edge_names = [names[i] for i in others[first:last].tolist()]
+            edge_rels = [relations[r] for r in rels[first:last].tolist()]
+            low = first
+            for name, kind, type_, is_opaque, depth, high in zip(
+                    [names[i] for i in nodes[part].tolist()], kinds[part].tolist(),
+                    types[part].tolist(), opaque[part].tolist(), depths[part].tolist(),
+                    ends[part].tolist(), strict=True):
+                yield (name, kind_names[kind], type_names[type_], is_opaque, depth,
+                       list(zip(edge_rels[low - first:high - first],
+                                edge_names[low - first:high - first], strict=True)))
+                low = high
 
     def _relation_order(self) -> Int:
         """Each relation code's rank in name order (edges sort by relation name)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 import pytest
@@ -12,6 +11,7 @@ from click.testing import CliRunner
 
 from provgraph.cli import main
 from provgraph.demo import reference_events
+from tests.json_lines import streamed_answer
 
 
 @pytest.fixture
@@ -86,23 +86,14 @@ def test_impact_summary_counts_by_type(uri: str) -> None:
     assert code == 2 and "--summary applies to impact" in err
 
 
-def _from_lines(text: str) -> dict[str, Any]:
-    """A JSON Lines lineage answer put back together as the contract's JSON."""
-    records = [json.loads(line) for line in text.splitlines()]
-    head, *body, last = records
-    assert set(head) == {"root"} and "opaque" in last
-    assert all(len(r) == 1 and set(r) <= {"node", "edge"} for r in body)
-    return {"root": head["root"], "nodes": [r["node"] for r in body if "node" in r],
-            "edges": [r["edge"] for r in body if "edge" in r], **last}
-
-
 def test_lineage_as_json_lines_is_the_same_answer(uri: str) -> None:
     run(uri, "demo")
     for command, node in (("ancestry", "S1-int8"), ("impact", "B")):
         code, lines, _ = run(uri, command, node, "--format", "jsonl")
         assert code == 0 and len(lines.splitlines()) > 5
         _, whole, _ = run(uri, command, node, "--format", "json")
-        assert _from_lines(lines) == json.loads(whole)
+        assert streamed_answer(lines.splitlines(), "down" if command == "ancestry" else "up"
+                               ) == json.loads(whole)
     code, _, err = run(uri, "impact", "B", "--summary", "--format", "jsonl")
     assert code == 2 and "--format json" in err
 

@@ -27,6 +27,7 @@ import provgraph
 from provgraph.cli import main
 from provgraph.graph import Graph
 from provgraph.server import create_app
+from tests.json_lines import streamed_answer
 
 TOKEN = "s3cret-token"
 PRODUCER = "https://example.com/provgraph-tests"
@@ -172,12 +173,10 @@ def test_query_endpoints_mirror_the_cli() -> None:
     streamed = client.get("/api/v1/impact", params={"id": "B"},
                           headers={"Accept": "application/x-ndjson"})
     assert streamed.headers["content-type"].startswith("application/x-ndjson")
-    records = [json.loads(line) for line in streamed.text.splitlines()]
-    whole = graph.impact("B").to_dict()
-    assert records[0] == {"root": "B"}
-    assert [r["node"] for r in records if "node" in r] == whole["nodes"]
-    assert [r["edge"] for r in records if "edge" in r] == whole["edges"]
-    assert records[-1] == {"opaque": whole["opaque"], "summary": whole["summary"]}
+    assert streamed_answer(streamed.text.splitlines(), "up") == graph.impact("B").to_dict()
+    missing = client.get("/api/v1/impact", params={"id": "nope"},
+                         headers={"Accept": "application/x-ndjson"})
+    assert missing.status_code == 404 and "nope" in missing.text
     with_agents = client.get("/api/v1/impact", params={"id": "alice", "include_agents": "true"})
     assert with_agents.json() == graph.impact("alice", include_agents=True).to_dict()
     assert "f1" in {n["id"] for n in with_agents.json()["nodes"]}

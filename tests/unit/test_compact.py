@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 
 from provgraph.clock import NOW
-from provgraph.queries.lineage import Lineage, walk
+from provgraph.errors import ProvgraphError
+from provgraph.queries.lineage import Lineage, json_lines, walk
 from provgraph.store import compact
 from provgraph.store.base import CompactWalk, LineageEdge
-from provgraph.store.compact import compact_walk
+from provgraph.store.compact import breadth_first, compact_walk
+from tests.json_lines import streamed_answer
 
 
 class _Answering:
@@ -128,3 +130,27 @@ def test_a_row_out_of_breadth_first_order_is_caught(direction: str) -> None:
 def test_an_empty_answer_is_empty() -> None:
     walked = compact_walk("x", [], "up")
     assert (walked.answer, walked.opaque, walked.edges) == ([], [], [])
+
+
+@pytest.mark.parametrize("direction", ["down", "up"])
+def test_rows_breadth_first_stream_as_the_whole_answer(direction: str) -> None:
+    """A walk's rows streamed as JSON Lines with the hop counts breadth_first gives them
+    hold the answer built whole."""
+    rng = random.Random(14)
+    for _ in range(300):
+        root, rows, generic = _random_rows(rng, direction, breadth_first=True)
+        lines = list(json_lines(root, direction,  # type: ignore[arg-type]
+                                breadth_first(root, rows)))
+        assert streamed_answer(lines, direction) == _answer(generic, root, direction).to_dict()
+
+
+def test_a_row_out_of_breadth_first_order_stops_a_stream() -> None:
+    """A stream cannot take back lines written, so a row whose hop count the order does not
+    give is an error, not a guess."""
+    rows = [["r", "entity", None, False, [["wasDerivedFrom", "a", None, None]]],
+            ["b", "entity", None, False, [["wasDerivedFrom", "c", None, None]]],
+            ["a", "entity", None, False, [["wasDerivedFrom", "b", None, None]]]]
+    streamed = breadth_first("r", rows)
+    assert next(streamed)[4] == 0
+    with pytest.raises(ProvgraphError, match="'b' out of breadth-first order"):
+        next(streamed)
