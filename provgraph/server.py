@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -212,7 +213,7 @@ def create_app(graph: Graph, token: str | None = None,
         if NDJSON in request.headers.get("accept", ""):
             lines = (graph.ancestry_lines if direction == "down" else graph.impact_lines)(
                 id, depth=depth, as_of=as_of, include_agents=include_agents)
-            return StreamingResponse((line + "\n" for line in lines), media_type=NDJSON)
+            return StreamingResponse(_blocks(lines), media_type=NDJSON)
         query = graph.ancestry if direction == "down" else graph.impact
         return query(id, depth=depth, as_of=as_of, include_agents=include_agents).to_dict()
 
@@ -414,3 +415,23 @@ def _exit_with_parent() -> None:
         return
     if os.getppid() != parent:  # the parent died before the request was made
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _blocks(lines: Iterator[str], size: int = 1 << 16) -> Iterator[str]:
+    r"""``lines`` newline-terminated, in blocks of about ``size`` characters: the server
+    hands each item of a streamed body to a worker thread and writes it as a chunk of its
+    own, which one line at a time made a 1.7M-line answer take minutes.
+
+    >>> list(_blocks(iter(["a", "b", "c"]), size=3))
+    ['a\nb\n', 'c\n']
+    """
+    block: list[str] = []
+    length = 0
+    for line in lines:
+        block.append(line)
+        length += len(line) + 1
+        if length >= size:
+            yield "\n".join(block) + "\n"
+            block, length = [], 0
+    if block:
+        yield "\n".join(block) + "\n"
