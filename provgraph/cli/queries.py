@@ -27,6 +27,7 @@ from provgraph.cli.render import (
     render_where,
     render_why,
 )
+from provgraph.queries.lineage import blocks
 
 
 def _lineage_command(name: str, helptext: str) -> None:
@@ -59,8 +60,8 @@ def _lineage_command(name: str, helptext: str) -> None:
                 lines = (graph.ancestry_lines if name == "ancestry" else graph.impact_lines)(
                     node_id, depth=depth, as_of=as_of, include_agents=include_agents)
                 out = click.get_text_stream("stdout")
-                for line in lines:
-                    out.write(line + "\n")
+                for block in blocks(lines):
+                    out.write(block)
                 out.flush()
                 return
             query = graph.ancestry if name == "ancestry" else graph.impact

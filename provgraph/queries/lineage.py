@@ -156,6 +156,27 @@ def lineage_lines(
     return json_lines(root, direction, chain([first], rows))
 
 
+def blocks(lines: Iterator[str], size: int = 1 << 16) -> Iterator[str]:
+    r"""``lines`` newline-terminated, in blocks of about ``size`` characters, for writing
+    a large answer out: a line-buffered terminal or pipe flushes every write, and the HTTP
+    server hands each item of a streamed body to a worker thread and sends it as a chunk of
+    its own (a line at a time, a 1.7M-line answer took minutes).
+
+    >>> list(blocks(iter(["a", "b", "c"]), size=3))
+    ['a\nb\n', 'c\n']
+    """
+    block: list[str] = []
+    length = 0
+    for line in lines:
+        block.append(line)
+        length += len(line) + 1
+        if length >= size:
+            yield "\n".join(block) + "\n"
+            block, length = [], 0
+    if block:
+        yield "\n".join(block) + "\n"
+
+
 def relation_set(
     relations: Iterable[str] | None, include_agents: bool
 ) -> frozenset[str]:
