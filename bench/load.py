@@ -184,8 +184,9 @@ VALID_OL = {"eventType": "START", "eventTime": "2026-11-26T10:00:00Z", "producer
             "run": {"runId": "0e6b2a9c-3d41-4c55-9a0f-7b1d2c3e4f50"},
             "job": {"namespace": "n", "name": "j"},
             "inputs": [{"namespace": "n", "name": "d"}], "outputs": []}
-NASTY = ["", "'); MATCH (n) DETACH DELETE n //", "`", "}", "\u0000", "x" * 5000, "模型", None,
-         True, -1, 2**70, 1e308, [], {}, [[[[[]]]]], {"$": "x"}]
+NASTY: list[Any] = [
+    "", "'); MATCH (n) DETACH DELETE n //", "`", "}", "\u0000", "x" * 5000, "模型", None, True,
+    -1, 2**70, 1e308, [], {}, [[[[[]]]]], {"$": "x"}]
 
 
 def hostile_body(rng: random.Random, i: int) -> tuple[str, str]:

@@ -26,6 +26,7 @@ import tracemalloc
 import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -116,9 +117,9 @@ def plain_cypher(driver: Any, events: list[dict[str, Any]], shape: Shape,
         run(down, root)
     return {
         "plain_ingest_rel_s": len(edges) / seconds,
-        "plain_deep": percentiles([timed(lambda r=r: run(down, r))[0]
+        "plain_deep": percentiles([timed(partial(run, down, r))[0]
                                    for r in shape.deep[:count]]),
-        "plain_leaf": percentiles([timed(lambda r=r: run(down, r))[0]
+        "plain_leaf": percentiles([timed(partial(run, down, r))[0]
                                    for r in shape.leaves[:count]]),
         "plain_impact_ms": timed(lambda: run(up, shape.popular_base))[0] * 1000,
     }
@@ -143,13 +144,14 @@ def measure(graph: provgraph.Graph, events: list[dict[str, Any]], shape: Shape,
     count = 50 if shape.nodes <= 200_000 else 20
 
     def sample(roots: Iterable[str], fn: Callable[[str], Any]) -> list[float]:
-        return [timed(lambda r=root: fn(r))[0] for root in list(roots)[:count]]
+        return [timed(partial(fn, root))[0] for root in list(roots)[:count]]
 
     if hasattr(graph.store, "adjacency"):  # the embedded store's index: build and size
-        graph.store._index = None  # type: ignore[attr-defined]
-        row["index_build_s"], index = timed(graph.store.adjacency)  # type: ignore[attr-defined]
+        store: Any = graph.store
+        store._index = None
+        row["index_build_s"], index = timed(store.adjacency)
         row["index_mib"] = index.memory() / 2**20
-        path = graph.store.index_path  # type: ignore[attr-defined]
+        path = store.index_path
         row["index_save_s"] = timed(lambda: index.save(path))[0]
         row["index_load_s"] = timed(lambda: type(index).load(path))[0]
     # The first pass over the roots warms the page cache and, on Neo4j, the JIT compiler
@@ -211,8 +213,8 @@ def measure(graph: provgraph.Graph, events: list[dict[str, Any]], shape: Shape,
     row["export_rec_s"] = records / export_s
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        prov_s, _ = timed(lambda: prov.read(io.StringIO(text), format="json").serialize(
-            format="json"))
+        prov_s, _ = timed(lambda: prov.read(  # type: ignore[union-attr]
+            io.StringIO(text), format="json").serialize(format="json"))
     row["prov_ratio"] = prov_s / export_s
     # Takedown of the last shard: everything downstream, classified with its proof.
     takedown_s, removal = timed(lambda: graph.takedown([shape.shards[-1]]))
@@ -238,7 +240,10 @@ def neo4j_uri(port: int) -> tuple[str, Callable[[], None]]:
 
     server = LocalNeo4j(port=port, heap="4g", page_cache_mb=2048)
     server.start()
-    return server.uri, lambda: server.stop()
+    def stop() -> None:
+        server.stop()
+
+    return server.uri, stop
 
 
 def wipe(graph: provgraph.Graph) -> None:
