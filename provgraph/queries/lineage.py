@@ -154,13 +154,13 @@ def lineage_lines(
     relations: Iterable[str] | None, include_agents: bool, as_of: int,
 ) -> Iterator[str]:
     """Ancestry (``down``) or impact (``up``) of ``root`` as :func:`json_lines`, streamed
-    from the store's walk where it can (an unbounded walk now), else written from the answer
-    built whole. Raises NotFoundError (or any error of the arguments) here, before the first
+    from the store's walk where it can (a walk now), else written from the answer built
+    whole. Raises NotFoundError (or any error of the arguments) here, before the first
     line; within a hop count the nodes come in the store's order."""
     if depth is not None and (not isinstance(depth, int) or depth < 0):
         raise ConfigurationError(f"depth must be a non-negative integer, got {depth!r}")
     names = relation_set(relations, include_agents)
-    rows = store.walk_rows(root, direction, names) if as_of >= NOW and depth is None else None
+    rows = store.walk_rows(root, direction, names, depth) if as_of >= NOW else None
     if rows is None:
         return walk(store, root, direction, depth=depth, relations=relations,
                     include_agents=include_agents, as_of=as_of).json_lines()

@@ -378,12 +378,13 @@ class Store(Protocol):
 
     def walk_rows(
         self, root: str, direction: Direction, relations: frozenset[str],
+        max_depth: int | None = None,
     ) -> Iterator[WalkRow] | None:
-        """The unbounded walk now of :meth:`walk_now`, a node at a time as the store reaches
-        it (:data:`WalkRow`): the root first (hop count 0), then in order of hop count, so
-        that a caller writes a large answer out without holding it. Empty if ``root`` has
-        no current version; None if the store cannot stream this walk (the caller then
-        streams one answered whole)."""
+        """The walk now of :meth:`walk_now`, a node at a time as the store reaches it
+        (:data:`WalkRow`): the root first (hop count 0), then in order of hop count, so that
+        a caller writes a large answer out without holding it; with ``max_depth``, the nodes
+        at that hop count come without edges. Empty if ``root`` has no current version; None
+        if the store cannot stream this walk (the caller then streams one answered whole)."""
         ...
 
     def reach_counts(

@@ -128,6 +128,12 @@ def _levels(root: str, reached: dict[str, Sequence[Any]], answer: list[LineageNo
         frontier = level
 
 
+def in_order(edges: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+    """A node's edges ``[relation, other, ...]`` by relation and other end (the order a
+    streamed answer lists them in)."""
+    return sorted(edges, key=_RELATION_OTHER) if len(edges) > 1 else edges
+
+
 def breadth_first(root: str, rows: Iterable[Sequence[Any]]) -> Iterator[WalkRow]:
     """The rows of a walk that arrive breadth first from ``root`` (see the module), each with
     its hop count, as they arrive: for a stream too large to hold. Only the ids named by the
@@ -155,5 +161,4 @@ def breadth_first(root: str, rows: Iterable[Sequence[Any]]) -> Iterator[WalkRow]
             naming, named = named, set()
         edges = row[4]
         named.update([edge[1] for edge in edges])
-        yield (here, row[1], row[2], bool(row[3]), at,
-               sorted(edges, key=_RELATION_OTHER) if len(edges) > 1 else edges)
+        yield (here, row[1], row[2], bool(row[3]), at, in_order(edges))

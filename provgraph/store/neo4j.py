@@ -46,7 +46,7 @@ from provgraph.store.base import (
     WriteStats,
 )
 from provgraph.store.bookkeeping import admit, next_entry, paged
-from provgraph.store.compact import breadth_first, compact_walk
+from provgraph.store.compact import breadth_first, compact_walk, in_order
 from provgraph.store.group import GroupCommit
 from provgraph.store.neo4j_chain import (
     DEPENDENCY,
@@ -529,12 +529,20 @@ class Neo4jStore:
 
     def walk_rows(
         self, root: str, direction: Direction, relations: frozenset[str],
+        max_depth: int | None = None,
     ) -> Iterator[WalkRow] | None:
         """The rows of :meth:`walk_now`'s query as they arrive, with their hop counts
         (:func:`~provgraph.store.compact.breadth_first`), when the server plans the walk as
-        a breadth-first search (:meth:`_breadth_first`); None otherwise."""
+        a breadth-first search (:meth:`_breadth_first`); None otherwise. A bounded walk
+        streams a level at a time (:meth:`_level_rows`)."""
         if relations not in (DEPENDENCY, DEPENDENCY | RESPONSIBILITY):
             return None
+        if max_depth is not None:
+            found = self.kinds([root], NOW)
+            if root not in found:
+                return iter(())
+            return self._level_rows((root, *found[root]), direction, relations != DEPENDENCY,
+                                    max_depth)
         name = _walk_query(direction, relations)
         if not self._breadth_first(name):
             return None
@@ -560,6 +568,34 @@ class Neo4jStore:
             planned = self._plans[name] = "VarLengthExpand(Pruning,BFS" in str(plan)
         return planned
 
+    def _level_rows(self, root: tuple[str, str | None, str | None, bool],
+                    direction: Direction, agents: bool, max_depth: int
+                    ) -> Iterator[WalkRow]:
+        """The rows of a walk of at most ``max_depth`` hops from ``root`` (id, kind, type,
+        opacity), one query a level as :meth:`_walk_levels` runs them, each level's rows
+        given as its query answers; the ids reached are kept to tell new nodes apart."""
+        name = "ancestry_step_now" if direction == "down" else "impact_step_now"
+        seen = {root[0]}
+        frontier = [root]
+        for depth in range(max_depth + 1):
+            if depth == max_depth:  # the last level is reached, not expanded
+                for node_id, kind, type_, opaque in frontier:
+                    yield (node_id, kind, type_, bool(opaque), depth, [])
+                return
+            edges_of = {r["id"]: r["edges"] for r in self._query(
+                name, ids=[node[0] for node in frontier], agents=agents)}
+            following: list[tuple[str, str | None, str | None, bool]] = []
+            for node_id, kind, type_, opaque in frontier:
+                edges = edges_of.get(node_id, [])
+                yield (node_id, kind, type_, bool(opaque), depth, in_order(edges))
+                for edge in edges:
+                    if edge[1] not in seen:
+                        seen.add(edge[1])
+                        following.append((edge[1], edge[4], edge[5], bool(edge[6])))
+            if not following:
+                return
+            frontier = following
+
     def _walk_levels(self, root: str, direction: Direction, agents: bool,
                      max_depth: int) -> CompactWalk:
         """A walk now of at most ``max_depth`` hops, breadth first over the projection, one
@@ -568,25 +604,16 @@ class Neo4jStore:
         found = self.kinds([root], NOW)
         if root not in found:
             return CompactWalk(root_known=False)
-        walked = CompactWalk(nodes={root: found[root]})
+        walked = CompactWalk()
         down = direction == "down"
-        name = "ancestry_step_now" if down else "impact_step_now"
-        frontier = [root]
-        for _ in range(max_depth):
-            if not frontier:
-                break
-            reached: list[str] = []
-            for record in self._query(name, ids=frontier, agents=agents):
-                here = record["id"]
-                for relation, other, role, key, kind, type_, opaque in record["edges"]:
-                    source, target = (here, other) if down else (other, here)
-                    walked.edges.append(LineageEdge(
-                        source, relation, target,
-                        key or relation_key(relation, source, target, role), role))
-                    if other not in walked.nodes:
-                        walked.nodes[other] = (kind, type_, bool(opaque))
-                        reached.append(other)
-            frontier = reached
+        for here, kind, type_, opaque, _, edges in self._level_rows(
+                (root, *found[root]), direction, agents, max_depth):
+            walked.nodes[here] = (kind, type_, opaque)
+            for relation, other, role, key, *_ in edges:
+                source, target = (here, other) if down else (other, here)
+                walked.edges.append(LineageEdge(
+                    source, relation, target,
+                    key or relation_key(relation, source, target, role), role))
         return walked
 
     def traverse(

@@ -486,11 +486,12 @@ class SQLiteStore:
 
     def walk_rows(
         self, root: str, direction: Direction, relations: frozenset[str],
+        max_depth: int | None = None,
     ) -> Iterator[WalkRow] | None:
         """The walk as things stand now, a node at a time, from the adjacency index (the
         walk itself runs here, into arrays; the rows are made as they are read)."""
         with self._lock:
-            return self.adjacency().stream(root, direction, relations)
+            return self.adjacency().stream(root, direction, relations, max_depth)
 
     # -- the adjacency index --------------------------------------------------------------
 

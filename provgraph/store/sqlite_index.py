@@ -331,8 +331,8 @@ class AdjacencyIndex:
         return CompactWalk(edges=self._edges(edges), answer=answer, opaque=opaque,
                            ordered=self.names_sorted and not self._ties(edges))
 
-    def stream(self, root: str, direction: Direction,
-               relations: frozenset[str]) -> Iterator[WalkRow]:
+    def stream(self, root: str, direction: Direction, relations: frozenset[str],
+               max_depth: int | None = None) -> Iterator[WalkRow]:
         """The unbounded walk as rows (:meth:`~provgraph.store.base.Store.walk_rows`): the
         root, then each level by node number (id order while :attr:`names_sorted`), each
         node with the edges followed from it by relation and other end. The walk runs now,
@@ -341,7 +341,7 @@ class AdjacencyIndex:
         start = self.ids.get(root)
         if start is None or self.kind[start] < 0:
             return iter(())
-        nodes, depths, edges = self.reach(start, direction, relations, None)
+        nodes, depths, edges = self.reach(start, direction, relations, max_depth)
         down = direction == "down"
         here, there = (self.src, self.dst) if down else (self.dst, self.src)
         # Each edge's position among the nodes: the edges of one node run together (the

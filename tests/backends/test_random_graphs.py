@@ -110,13 +110,13 @@ def test_walks_equal_networkx(graph: Graph, spec: dict[str, Any]) -> None:
         assert {n.id: n.depth for n in up.nodes} == hops_up
         assert {(e.target, e.relation, e.source) for e in up.edges} == edges_up
 
-        # The same answers as JSON Lines, streamed from the store's walk now (unbounded)
-        # and written from the answer otherwise.
+        # The same answers as JSON Lines, streamed from the store's walk now and written
+        # from the answer built whole at an explicit time.
         for whole, lines in ((down, graph.ancestry_lines(root, depth=depth, as_of=as_of)),
                              (up, graph.impact_lines(root, depth=depth, as_of=as_of))):
             assert streamed_answer(list(lines), whole.direction) == whole.to_dict()
-    if depth is None:  # the stores stream these walks rather than build them whole
-        assert graph.store.walk_rows(root, "down", DEPENDENCY_RELATIONS_NAMES) is not None
+    # The stores stream these walks now rather than build them whole.
+    assert graph.store.walk_rows(root, "down", DEPENDENCY_RELATIONS_NAMES, depth) is not None
 
 
 @settings(max_examples=40, deadline=None,
