@@ -415,4 +415,3 @@ def _exit_with_parent() -> None:
         return
     if os.getppid() != parent:  # the parent died before the request was made
         os.kill(os.getpid(), signal.SIGTERM)
-

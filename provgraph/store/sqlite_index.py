@@ -333,9 +333,10 @@ class AdjacencyIndex:
 
     def stream(self, root: str, direction: Direction, relations: frozenset[str],
                max_depth: int | None = None) -> Iterator[WalkRow]:
-        """The unbounded walk as rows (:meth:`~provgraph.store.base.Store.walk_rows`): the
-        root, then each level by node number (id order while :attr:`names_sorted`), each
-        node with the edges followed from it by relation and other end. The walk runs now,
+        """The walk as rows (:meth:`~provgraph.store.base.Store.walk_rows`), to
+        ``max_depth`` hops if given: the root, then each level by node number (id order
+        while :attr:`names_sorted`), each node with the edges followed from it by relation
+        and other end. The walk runs now,
         into arrays of numbers (a few bytes a node and an edge, a copy that later changes
         to the index do not touch); the rows are made as they are read."""
         start = self.ids.get(root)
@@ -350,14 +351,15 @@ class AdjacencyIndex:
         position[nodes] = np.arange(nodes.size)
         ranks = self._relation_order()
         owner = position[here[edges]]
-        edges = edges[np.lexsort((there[edges], ranks[self.rel[edges]], owner))]
-        ends = np.searchsorted(position[here[edges]], np.arange(nodes.size), side="right")
+        order = np.lexsort((there[edges], ranks[self.rel[edges]], owner))
+        edges = edges[order]
+        ends = np.searchsorted(owner[order], np.arange(nodes.size), side="right")
         return self._stream_rows(nodes, depths, self.kind[nodes], self.type[nodes],
-                          self.opaque[nodes], ends, self.rel[edges], there[edges])
+                                 self.opaque[nodes], ends, self.rel[edges], there[edges])
 
-    def _stream_rows(self, nodes: Int, depths: Int, kinds: npt.NDArray[np.int8], types: Int,
-              opaque: npt.NDArray[np.bool_], ends: npt.NDArray[np.int64],
-              rels: npt.NDArray[np.int8], others: Int) -> Iterator[WalkRow]:
+    def _stream_rows(self, nodes: Int, depths: Int, kinds: npt.NDArray[np.int8],
+                     types: Int, opaque: npt.NDArray[np.bool_], ends: npt.NDArray[np.int64],
+                     rels: npt.NDArray[np.int8], others: Int) -> Iterator[WalkRow]:
         """:meth:`stream`'s rows from its arrays, made a thousand nodes at a time."""
         names, relations = self.names, self.relations.values
         kind_names, type_names = [*KINDS, None], [*self.types.values, None]  # -1: None
