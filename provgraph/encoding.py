@@ -18,8 +18,8 @@ import json
 from json.encoder import encode_basestring
 from typing import Any
 
-__all__ = ["canonical_json", "canonical_digest", "joined_digest", "sha256_hex",
-           "encode_basestring"]
+__all__ = ["attributes_json", "canonical_json", "canonical_digest", "joined_digest",
+           "sha256_hex", "encode_basestring"]
 # encode_basestring: one string as canonical JSON writes it (ensure_ascii off), in C.
 
 #: One encoder for every call (``json.dumps`` with options builds a new one each time).
@@ -31,6 +31,35 @@ def canonical_json(value: Any) -> str:
     """``value`` as canonical JSON; a value JSON cannot encode (a date someone stored by hand)
     is written as its string."""
     return _ENCODE(value)
+
+
+def attributes_json(attributes: dict[str, Any]) -> str:
+    """``canonical_json({"attributes": attributes})``, written directly when every name is a
+    string and every value a string, an int, a bool or None (what most nodes carry: a
+    million of them are encoded on a large import); through the encoder otherwise.
+
+    >>> attributes_json({"b": 1, "a": "é", "c": None}) == canonical_json(
+    ...     {"attributes": {"b": 1, "a": "é", "c": None}})
+    True
+    """
+    parts = []
+    for name in sorted(attributes) if all(type(n) is str for n in attributes) else ():
+        value = attributes[name]
+        kind = type(value)
+        if kind is str:
+            text = encode_basestring(value)
+        elif value is None:
+            text = "null"
+        elif kind is bool:
+            text = "true" if value else "false"
+        elif kind is int:
+            text = int.__repr__(value)
+        else:
+            return _ENCODE({"attributes": attributes})
+        parts.append(f"{encode_basestring(name)}:{text}")
+    if len(parts) != len(attributes):
+        return _ENCODE({"attributes": attributes})
+    return '{"attributes":{' + ",".join(parts) + "}}"
 
 
 def sha256_hex(text: str) -> str:

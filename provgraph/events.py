@@ -16,11 +16,17 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from provgraph.encoding import canonical_digest, canonical_json, joined_digest, sha256_hex
+from provgraph.encoding import (
+    attributes_json,
+    canonical_digest,
+    canonical_json,
+    joined_digest,
+    sha256_hex,
+)
 from provgraph.errors import InvalidEventError
 from provgraph.model import Node, Relation, RelationRef
 
@@ -36,6 +42,8 @@ __all__ = [
 ]
 
 SCHEMA_V1 = "provgraph/event/1"
+
+_NEW = tuple.__new__  # builds a named tuple in C (its own __new__ is Python)
 
 
 class Retraction(BaseModel):
@@ -126,17 +134,16 @@ def parse_events(items: Iterable[Any]) -> list[Event]:
     return events
 
 
-@dataclass(frozen=True)
-class NodeRow:
-    """One node version to write: the JSON stored beside its columns, and its digest."""
+class NodeRow(NamedTuple):
+    """One node version to write: the JSON stored beside its columns, and its digest. (A
+    named tuple: a large import makes millions, and it is made in C.)"""
 
     node: Node
     data: str
     digest: str
 
 
-@dataclass(frozen=True)
-class RelationRow:
+class RelationRow(NamedTuple):
     """One relation version to write: its key, stored JSON and digest."""
 
     relation: Relation
@@ -152,8 +159,9 @@ def node_row(node: Node) -> NodeRow:
     for name in ("opaque_reason", "started_at", "ended_at", "prov"):
         if getattr(node, name) is not None:
             data[name] = getattr(node, name)
-    text = canonical_json(data)
-    return NodeRow(node, text, node_digest(node.id, node.kind.value, node.type, node.opaque, text))
+    text = canonical_json(data) if len(data) > 1 else attributes_json(node.attributes)
+    return _NEW(NodeRow, (node, text, node_digest(node.id, node.kind.value, node.type,
+                                                  node.opaque, text)))
 
 
 def node_digest(id: str, kind: str, type: str | None, opaque: bool, data: str) -> str:
@@ -176,10 +184,12 @@ def relation_row(relation: Relation) -> RelationRow:
         if getattr(relation, name) is not None:
             data[name] = getattr(relation, name)
     # Most relations carry nothing but their ends: skip the encoder for them.
-    text = _BARE if len(data) == 1 and not relation.attributes else canonical_json(data)
+    text = (canonical_json(data) if len(data) > 1 else _BARE if not relation.attributes
+            else attributes_json(relation.attributes))
     key = relation.key
     # joined_digest((key, role, text)), written out: str(None) is "None" as there.
-    return RelationRow(relation, key, text, sha256_hex(f"{key}\x1f{relation.role}\x1f{text}"))
+    return _NEW(RelationRow, (relation, key, text,
+                              sha256_hex(f"{key}\x1f{relation.role}\x1f{text}")))
 
 
 Check = Callable[[Mapping[str, tuple[str, str | None, bool]]], None]
@@ -279,15 +289,20 @@ class ChangeSet:
 def fold(events: Iterable[Event]) -> ChangeSet:
     """Fold events, in order, into one :class:`ChangeSet`."""
     changes = ChangeSet()
+    nodes, relations = changes.nodes, changes.relations
     for event in events:
         node_rows, relation_rows, digest = event.rows()
         changes.events[event.id] = digest
         for node_row_ in node_rows:
-            changes.nodes[node_row_.node.id] = node_row_
-            changes.retracted_nodes.discard(node_row_.node.id)
+            nodes[node_row_.node.id] = node_row_
+        if changes.retracted_nodes:  # a define after a retract re-defines
+            for node_row_ in node_rows:
+                changes.retracted_nodes.discard(node_row_.node.id)
         for row in relation_rows:
-            changes.relations[row.key] = row
-            changes.retracted_relations.pop(row.key, None)
+            relations[row.key] = row
+        if changes.retracted_relations:
+            for row in relation_rows:
+                changes.retracted_relations.pop(row.key, None)
         for node_id in event.retract.nodes:
             changes.nodes.pop(node_id, None)
             changes.retracted_nodes.add(node_id)

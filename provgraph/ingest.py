@@ -18,7 +18,7 @@ from provgraph.clock import NOW, now_us
 from provgraph.collector import collector_paused
 from provgraph.errors import ConflictError, InvalidEventError
 from provgraph.events import ChangeSet, Event, fold, parse_events
-from provgraph.model import RELATION_KINDS, Kind, RelationRef
+from provgraph.model import RELATION_KINDS, Kind, Relation, RelationRef
 from provgraph.store.base import NodeKind, Store, StoredRelation, WriteStats
 
 _RETRIES = 50
@@ -179,9 +179,11 @@ def references(events: list[Event]) -> set[str]:
     retract, and the ends and plans of their relations."""
     wanted: set[str] = set()
     for event in events:
-        wanted.update(node.id for node in event.nodes)
-        for relation in event.relations:
-            wanted.update(x for x in (relation.from_, relation.to, relation.plan) if x)
+        wanted.update([node.id for node in event.nodes])
+        relations = event.relations
+        wanted.update([relation.from_ for relation in relations])
+        wanted.update([relation.to for relation in relations])
+        wanted.update([relation.plan for relation in relations if relation.plan])
         wanted.update(event.retract.nodes)
     return wanted
 
@@ -205,11 +207,11 @@ def check_references(current: Mapping[str, NodeKind], events: list[Event],
                      check_kinds: bool = True) -> None:
     """Reject relations to unknown nodes or between nodes of the wrong kinds, given the
     current kind of the stored nodes ``events`` name (see :func:`references`)."""
-    kinds: dict[str, Kind] = {}
-    for event in events:
-        for node in event.nodes:
-            kinds[node.id] = node.kind
     stored = {node_id: found[0] for node_id, found in current.items()}
+    # The kind of every node named: as stored, unless the batch defines it.
+    kind_of = {node_id: _KINDS[kind] for node_id, kind in stored.items() if kind in _KINDS}
+    for event in events:
+        kind_of.update([(node.id, node.kind) for node in event.nodes])
     for event in events:
         for i, node in enumerate(event.nodes):
             old = stored.get(node.id)
@@ -219,34 +221,45 @@ def check_references(current: Mapping[str, NodeKind], events: list[Event],
                     f" {old}; a new version cannot make it an {node.kind.value}"
                 )
         for i, relation in enumerate(event.relations):
-            expected = RELATION_KINDS[relation.relation]
-            for end, node_id, want in (
-                ("from", relation.from_, expected[0]),
-                ("to", relation.to, expected[1]),
-            ):
-                have = kinds.get(node_id) or (
-                    Kind(stored[node_id]) if node_id in stored else None)
-                if have is None:
-                    raise InvalidEventError(
-                        f"event {event.id!r}: field relations.{i}.{end}: unknown node"
-                        f" {node_id!r} (define it in this batch or an earlier one)"
-                    )
-                if check_kinds and want is not None and have is not want:
-                    raise InvalidEventError(
-                        f"event {event.id!r}: field relations.{i}.{end}:"
-                        f" {relation.relation.value} needs an {want.value} here, but"
-                        f" {node_id!r} is an {have.value}"
-                    )
-            if relation.plan and relation.plan not in kinds and relation.plan not in stored:
+            want_from, want_to = RELATION_KINDS[relation.relation]
+            have_from, have_to = kind_of.get(relation.from_), kind_of.get(relation.to)
+            if (have_from is None or have_to is None or check_kinds and (
+                    want_from is not None and have_from is not want_from
+                    or want_to is not None and have_to is not want_to)):
+                _reject_ends(event, i, relation, kind_of, check_kinds)
+            if relation.plan and relation.plan not in kind_of:
                 raise InvalidEventError(
                     f"event {event.id!r}: field relations.{i}.plan: unknown node"
                     f" {relation.plan!r}"
                 )
         for i, node_id in enumerate(event.retract.nodes):
-            if node_id not in kinds and node_id not in stored:
+            if node_id not in kind_of:
                 raise InvalidEventError(
                     f"event {event.id!r}: field retract.nodes.{i}: unknown node {node_id!r}"
                 )
+
+
+_KINDS = {kind.value: kind for kind in Kind}
+
+
+def _reject_ends(event: Event, i: int, relation: Relation, kind_of: Mapping[str, Kind],
+                 check_kinds: bool) -> None:
+    """Raise the error for relation ``i`` of ``event``, one of whose ends is unknown or of
+    the wrong kind: the first end at fault, ``from`` before ``to``."""
+    for end, node_id, want in zip(("from", "to"), (relation.from_, relation.to),
+                                  RELATION_KINDS[relation.relation], strict=True):
+        have = kind_of.get(node_id)
+        if have is None:
+            raise InvalidEventError(
+                f"event {event.id!r}: field relations.{i}.{end}: unknown node"
+                f" {node_id!r} (define it in this batch or an earlier one)"
+            )
+        if check_kinds and want is not None and have is not want:
+            raise InvalidEventError(
+                f"event {event.id!r}: field relations.{i}.{end}:"
+                f" {relation.relation.value} needs an {want.value} here, but"
+                f" {node_id!r} is an {have.value}"
+            )
 
 
 def event_list(events: Any) -> list[Any]:

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from provgraph.encoding import attributes_json, canonical_json
 from provgraph.errors import InvalidEventError
-from provgraph.events import SCHEMA_PATH, fold, json_schema, parse_event, parse_events
+from provgraph.events import (
+    SCHEMA_PATH,
+    fold,
+    json_schema,
+    node_digest,
+    parse_event,
+    parse_events,
+)
 
 
 def test_committed_json_schema_matches_the_models() -> None:
@@ -48,3 +59,31 @@ def test_fold_lets_later_events_win() -> None:
     assert changes.nodes["a"].node.attributes == {"v": 3}
     assert changes.retracted_nodes == set()
     assert list(changes.events) == ["1", "2", "3"]
+
+
+_SCALARS = (st.text() | st.integers(min_value=-2**70, max_value=2**70) | st.booleans()
+            | st.none() | st.floats())
+_ATTRIBUTES = st.dictionaries(st.text(), _SCALARS | st.lists(_SCALARS, max_size=3), max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(attributes=_ATTRIBUTES)
+def test_stored_json_written_directly_is_the_encoders(attributes: dict[str, Any]) -> None:
+    """Node and relation JSON skip the encoder for plain attributes: byte for byte what the
+    encoder writes (digests and the hash chain depend on it), including the names and values
+    that send it back to the encoder (floats, lists)."""
+    assert attributes_json(attributes) == canonical_json({"attributes": attributes})
+
+
+def test_rows_of_nodes_and_relations_with_attributes_digest_their_canonical_json() -> None:
+    event = parse_event({"id": "e", "nodes": [
+        {"id": "m", "kind": "entity", "attributes": {"b": 1, "a": "é\"", "c": None}},
+        {"id": "d", "kind": "entity", "attributes": {"x": [1, 2.5]}}],
+        "relations": [{"relation": "wasDerivedFrom", "from": "m", "to": "d",
+                       "attributes": {"z": True}}]})
+    nodes, relations, _ = event.rows()
+    assert [row.data for row in nodes] == [
+        canonical_json({"attributes": {"b": 1, "a": "é\"", "c": None}}),
+        canonical_json({"attributes": {"x": [1, 2.5]}})]
+    assert relations[0].data == '{"attributes":{"z":true}}'
+    assert nodes[0].digest == node_digest("m", "entity", None, False, nodes[0].data)
