@@ -215,7 +215,10 @@ def create_app(graph: Graph, token: str | None = None,
                 id, depth=depth, as_of=as_of, include_agents=include_agents)
             return StreamingResponse(blocks(lines), media_type=NDJSON)
         query = graph.ancestry if direction == "down" else graph.impact
-        return query(id, depth=depth, as_of=as_of, include_agents=include_agents).to_dict()
+        # The JSON text written directly: through FastAPI's encoder, a 75k-node impact took
+        # 1.5 s to send against 0.1 s to answer.
+        answer = query(id, depth=depth, as_of=as_of, include_agents=include_agents)
+        return Response(answer.to_json(), media_type="application/json")
 
     @app.get("/api/v1/ancestry", dependencies=guarded)
     def ancestry(request: Request, id: str, depth: Annotated[int | None, Query(ge=0)] = None,

@@ -104,11 +104,15 @@ def output_option(function: F) -> F:
 # -- the one output path ----------------------------------------------------------------------
 
 def emit(fmt: str, data: Any, render: Callable[[], str] | None = None,
-         output: Path | None = None, note: str = "") -> None:
+         output: Path | None = None, note: str = "",
+         json_text: Callable[[], str] | None = None) -> None:
     """Print (or write to ``output``, then say so with ``note``) ``data`` as JSON when ``fmt``
-    is ``json``, else the text ``render()`` makes of it."""
-    text = json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" or render is None \
-        else render()
+    is ``json`` (the text ``json_text()`` writes, if given: the same JSON, for an answer that
+    writes itself faster), else the text ``render()`` makes of it."""
+    if fmt == "json" or render is None:
+        text = json_text() if json_text else json.dumps(data, indent=2, ensure_ascii=False)
+    else:
+        text = render()
     if output is not None:
         output.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
         click.echo(f"wrote {output}{note}")

@@ -66,7 +66,8 @@ def _lineage_command(name: str, helptext: str) -> None:
                 return
             query = graph.ancestry if name == "ancestry" else graph.impact
             result = query(node_id, depth=depth, as_of=as_of, include_agents=include_agents)
-        emit(fmt, result.to_dict(), lambda: render_lineage(result, name))
+        emit(fmt, None, lambda: render_lineage(result, name),
+             json_text=lambda: result.to_json(indent=2))
 
 
 _lineage_command(
