@@ -71,6 +71,15 @@ _RACES = 100
 #: answer in records of this size instead of holding it whole (measured at 1M nodes: full
 #: impact 10-12 s against 14-18 s as one record; 500 to 20,000 a record measure alike).
 _WALK_CHUNK = 1000
+#: Records of a streamed walk the server sends ahead of what was read (100,000 nodes): it then
+#: waits, with the walk's read transaction open, until the reader asks for more.
+_STREAM_FETCH = 100
+#: How long, by default, a streamed walk may keep its read transaction open
+#: (``$PROVGRAPH_NEO4J_STREAM_SECONDS``; 0: no limit). A client that stops reading a large
+#: answer (an HTTP client that stalls without hanging up) would otherwise hold a server
+#: transaction and a pooled connection for as long as it stays connected; the server ends
+#: the transaction after this, and the stream fails.
+STREAM_SECONDS = 600.0
 #: Events, nodes and relations a transaction at most: the ingest pipeline splits a larger
 #: input at event boundaries. A transaction's memory grows with its rows (measured: 500
 #: events holding 256k rows need more than the 716.8 MiB a 1 GiB heap allows, and take
@@ -154,6 +163,8 @@ class Neo4jStore:
         self.log = Neo4jChainLog(self)
         self._writing = threading.Lock()
         self._retry_seconds = retry_seconds
+        self._stream_seconds = float(os.environ.get("PROVGRAPH_NEO4J_STREAM_SECONDS",
+                                                    STREAM_SECONDS))
         self._group = GroupCommit(self._write_alone)
         self._plans: dict[str, bool] = {}
         self.database = database or os.environ.get("NEO4J_DATABASE") or None
@@ -256,11 +267,19 @@ class Neo4jStore:
         server is unreachable, for ``retry_seconds``."""
         return list(self._records(name, **params))
 
-    def _records(self, name: str, **params: Any) -> Generator[neo4j.Record, None, None]:
+    def _records(self, name: str, *, streamed: bool = False,
+                 **params: Any) -> Generator[neo4j.Record, None, None]:
         """The records of :meth:`_query`, each as the server sends it, so that a large
         answer is handled while the server still writes the rest; retried while nothing
-        has arrived."""
+        has arrived. ``streamed``: for a reader outside provgraph's control (a stream's
+        client), the server sends only a few records ahead of it and ends the transaction
+        after ``$PROVGRAPH_NEO4J_STREAM_SECONDS`` (:data:`STREAM_SECONDS`)."""
         text = cypher_library.load(name)
+        query: str | neo4j.Query = text
+        options: dict[str, Any] = {}
+        if streamed:
+            query = neo4j.Query(text, timeout=self._stream_seconds or None)
+            options["fetch_size"] = _STREAM_FETCH
         deadline = time.monotonic() + self._retry_seconds
         delay = 0.1
         while True:
@@ -268,9 +287,9 @@ class Neo4jStore:
             try:
                 with self._errors(), self._driver.session(
                         database=self.database, default_access_mode=neo4j.READ_ACCESS,
-                        bookmark_manager=self._driver.execute_query_bookmark_manager
-                ) as session:
-                    for record in session.run(text, params):
+                        bookmark_manager=self._driver.execute_query_bookmark_manager,
+                        **options) as session:
+                    for record in session.run(query, params):
                         arrived = True
                         yield record
                     return
@@ -546,7 +565,8 @@ class Neo4jStore:
         name = _walk_query(direction, relations)
         if not self._breadth_first(name):
             return None
-        records = self._records(name, root=root, forever=FOREVER, chunk=_WALK_CHUNK)
+        records = self._records(name, streamed=True, root=root, forever=FOREVER,
+                                chunk=_WALK_CHUNK)
         first = next(records, None)
         if first is None or not first["known"]:
             records.close()
@@ -693,10 +713,20 @@ MEMORY_HINT = (
     " heap (provgraph neo4j start --heap 4g)")
 
 
+#: What to do when a streamed answer outlived its transaction (only streams set a timeout).
+STREAM_HINT = (
+    "the answer was streamed for longer than its reader may keep a Neo4j transaction open"
+    " (PROVGRAPH_NEO4J_STREAM_SECONDS, default 600); read it faster, raise the limit, or"
+    " ask for it whole")
+
+
 def reason(error: Exception) -> str:
     """A driver error as one line (with what to do, for a transaction out of memory)."""
     text = getattr(error, "message", None) or str(error) or type(error).__name__
     line = " ".join(str(text).split())
-    if getattr(error, "code", None) == "Neo.TransientError.General.MemoryPoolOutOfMemoryError":
+    code = getattr(error, "code", None) or ""
+    if code == "Neo.TransientError.General.MemoryPoolOutOfMemoryError":
         line = f"{line}: {MEMORY_HINT}"
+    elif code.startswith("Neo.ClientError.Transaction.TransactionTimedOut"):
+        line = f"{line}: {STREAM_HINT}"
     return line

@@ -4,13 +4,14 @@ and a stream dropped half way leaves the store as it was."""
 
 from __future__ import annotations
 
+import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from provgraph.errors import NotFoundError
+from provgraph.errors import NotFoundError, ProvgraphError
 from provgraph.graph import Graph
 from provgraph.store.neo4j_chain import DEPENDENCY, RESPONSIBILITY
 from tests.json_lines import streamed_answer
@@ -88,3 +89,40 @@ def test_neo4j_plans_every_walk_breadth_first(graph: Graph) -> None:
             assert next(rows)[:5] == ("m0", "entity", "Model", False, 0)
             rows.close()
     assert set(store._plans.values()) == {True} and len(store._plans) == 4
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_a_stalled_reader_does_not_hold_a_neo4j_transaction_for_ever(
+        graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server sends a stream only a few records ahead of its reader, and ends its read
+    transaction after $PROVGRAPH_NEO4J_STREAM_SECONDS: a reader that stops (an HTTP client
+    that stalls without hanging up) gets an error naming the limit, not a transaction held
+    for as long as it stays connected. A reader that keeps up is not affected."""
+    import provgraph.store.neo4j as neo4j_store
+
+    store: Any = graph.store
+    _ladder(graph, 200)
+    monkeypatch.setattr(neo4j_store, "_WALK_CHUNK", 5)  # 40 records of 5 nodes, 1 a pull
+    monkeypatch.setattr(neo4j_store, "_STREAM_FETCH", 1)
+    monkeypatch.setattr(store, "_stream_seconds", 1.0)
+    assert streamed_answer(list(graph.impact_lines("m0")), "up") == graph.impact(
+        "m0").to_dict()
+    lines = graph.impact_lines("m0")
+    assert next(lines) == '{"root":"m0"}'
+
+    def streams() -> list[str]:
+        """The open transactions of walk streams on the server."""
+        return [r["status"] for r in store._driver.execute_query(
+            "SHOW TRANSACTIONS YIELD currentQuery, status"
+            " WHERE currentQuery STARTS WITH '// impact_now' RETURN status").records]
+
+    assert len(streams()) == 1  # the reader has 1 of 40 records: the server waits for it
+    time.sleep(4)  # past the limit and the server's check of it (every 2 s)
+    with pytest.raises(ProvgraphError, match="PROVGRAPH_NEO4J_STREAM_SECONDS"):
+        list(lines)
+    assert streams() == []
+    graph.ingest({"id": "after-stall", "nodes": [{"id": "late", "kind": "entity"}],
+                  "relations": [{"relation": "wasDerivedFrom", "from": "late",
+                                 "to": "m199"}]})
+    assert "late" in graph.impact("m0").ids
+    assert graph.verify().ok
