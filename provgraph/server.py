@@ -215,8 +215,8 @@ def create_app(graph: Graph, token: str | None = None,
                 id, depth=depth, as_of=as_of, include_agents=include_agents)
             return StreamingResponse(blocks(lines), media_type=NDJSON)
         query = graph.ancestry if direction == "down" else graph.impact
-        # The JSON text written directly: through FastAPI's encoder, a 75k-node impact took
-        # 1.5 s to send against 0.1 s to answer.
+        # The JSON text written directly, not a dict per node and edge for FastAPI to
+        # serialize (a 75k-node impact: 0.24 s to send instead of 0.35 s; 0.1 s to answer).
         answer = query(id, depth=depth, as_of=as_of, include_agents=include_agents)
         return Response(answer.to_json(), media_type="application/json")
 

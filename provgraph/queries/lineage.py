@@ -77,9 +77,9 @@ class Lineage:
         """:meth:`to_dict` as JSON text, exactly what ``json.dumps(answer.to_dict(),
         ensure_ascii=False)`` writes with ``indent``, or compact (``separators=(",", ":")``,
         as the HTTP API sends it) without. Written directly: an impact holds hundreds of
-        thousands of nodes and edges, and building their dicts and encoding them took ten
-        times as long as the walk (the indented form goes through the encoder's Python
-        code).
+        thousands of nodes and edges, and building their dicts and encoding them took
+        several times as long as the walk (the indented form goes through the encoder's
+        Python code).
 
         >>> answer = Lineage("m", "down", [LineageNode("b", "entity", "Model", 1, False)],
         ...                  [LineageEdge("m", "wasDerivedFrom", "b", "k", None)])
@@ -98,15 +98,15 @@ class Lineage:
 
         colon = ":" if indent is None else ": "
         # An item of the two big lists sits two levels down; its fields one more.
-        line, close = _at(2, indent), _at(2, indent)
+        line = _at(2, indent)  # starts an item, and ends it when indented
         keys = {name: f"{_at(3, indent)}{e(name)}{colon}" for name in (
             "id", "kind", "type", "depth", "opaque", "relation", "from", "to")}
         nodes = [f'{line}{{{keys["id"]}{e(n.id)},{keys["kind"]}{word(n.kind)},'
                  f'{keys["type"]}{word(n.type)},{keys["depth"]}{n.depth},'
-                 f'{keys["opaque"]}{"true" if n.opaque else "false"}{close}}}'
+                 f'{keys["opaque"]}{"true" if n.opaque else "false"}{line}}}'
                  for n in self.nodes]
         edges = [f'{line}{{{keys["relation"]}{word(edge.relation)},'
-                 f'{keys["from"]}{e(edge.source)},{keys["to"]}{e(edge.target)}{close}}}'
+                 f'{keys["from"]}{e(edge.source)},{keys["to"]}{e(edge.target)}{line}}}'
                  for edge in self.edges]
         fields = [("root", e(self.root)), ("nodes", _array(nodes, 1, indent)),
                   ("edges", _array(edges, 1, indent)),
