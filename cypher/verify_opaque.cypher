@@ -4,7 +4,8 @@
 MATCH (n:PGNode)
 CALL (n) {
   OPTIONAL MATCH (v:PGNodeVersion {id: n.id})
-  WHERE v.version > 0 AND v.opaque AND NOT v.retracted  // seeks the (id, version) index
+  // = true / = false: a flag written by hand as something else is no predicate error
+  WHERE v.version > 0 AND v.opaque = true AND v.retracted = false  // the (id, version) index
   WITH v ORDER BY v.version
   RETURN collect(v.recorded_at) AS opened, collect(v.superseded_at) AS closed
 }

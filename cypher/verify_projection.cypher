@@ -5,8 +5,9 @@
 MATCH (a:PGNode)
 CALL (a) {
   OPTIONAL MATCH (a)-[r]->(b:PGNode)
-  WHERE NOT coalesce(a.opaque, false) AND r.superseded_at = $forever AND NOT r.retracted
-    AND r.follow
+  // = true / = false: a flag written by hand as something else is no predicate error
+  WHERE coalesce(a.opaque, false) <> true AND r.superseded_at = $forever
+    AND r.retracted = false AND r.follow = true
   RETURN collect(CASE WHEN type(r) IN $dependency THEN 'PG_DEP'
                       WHEN type(r) IN $responsibility THEN 'PG_RESP' ELSE 'PG_REL' END
                  + ' ' + type(r) + ' ' + r.key + ' ' + b.id) AS want

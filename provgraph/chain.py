@@ -2,10 +2,16 @@
 
 Each batch a store commits appends one :class:`ChainEntry` in the same transaction. The
 entry lists every row the batch wrote — events, node versions, relation versions,
-tombstones — as ``[kind, key, version, row hash]``, where the row hash covers every column
-of the row except ``superseded_at`` (which a later batch sets, and which :mod:`provgraph.verify`
-checks by re-deriving it). The entry's hash commits to its position, time, the previous
-entry's hash and a digest of its body, so changing, adding or removing any row, or any entry,
+tombstones — as ``[kind, key, version, row hash]``. The row hash covers every column of
+the row except ``superseded_at`` (which a later batch sets, and which :mod:`provgraph.verify`
+checks by re-deriving it). In form 2 (:data:`FORM`, entries whose body says ``"form": 2``)
+it is the version's content digest, which ingest computes anyway: verify computes it again
+and checks the columns it leaves to the key and the stored JSON (:func:`node_digest_hash`,
+:func:`relation_digest_hash`). Form 1, a second hash over all the columns, is what entries
+written before it list; verify reads both.
+
+The entry's hash commits to its position, time, the previous entry's hash and a digest of
+its body, so changing, adding or removing any row, or any entry,
 shows up when :func:`provgraph.verify.verify` recomputes them.
 
 A redaction (GDPR erasure) rewrites rows in place; its entry lists each rewrite as
@@ -31,6 +37,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from provgraph.encoding import canonical_digest, canonical_json, encode_basestring, sha256_hex
+from provgraph.events import node_digest, relation_digest
+from provgraph.model import RelationName, relation_key
 
 GENESIS = "0" * 64
 """The ``prev`` of the first entry."""
@@ -117,6 +125,132 @@ def relation_row_hash(
     return ("r", key, version, _row_sha(value))
 
 
+#: The form of row hash the entries written now list (their body says ``"form": 2``): a
+#: row's content digest (see :func:`node_digest_hash`). Entries without a form list form 1,
+#: a hash over every column; verify reads both.
+FORM = 2
+WRITE_FORM = FORM
+"""The form stores write in (tests set 1 to write a store as earlier versions did)."""
+
+_RELATIONS = frozenset(r.value for r in RelationName)
+
+
+def _flag(value: Any) -> bool:
+    """Whether a stored flag is one (an int 0 or 1, or a bool), not something written by hand."""
+    return (_type(value) is bool or _type(value) is int) and value in (0, 1)
+
+
+def _tombstone(digest: str) -> str:
+    """A tombstone's form-2 hash: its digest (copied from the version it ends), marked."""
+    return sha256_hex(f"retracted\x1f{digest}")
+
+
+def node_digest_hash(
+    id: str, version: int, kind: str, type: str | None, opaque: Any, data: str, digest: str,
+    retracted: Any, written: bool = False,
+) -> RowHash:
+    """The chain's hash of one node version, form 2: its content digest, which covers every
+    column but the version (listed beside it), ``retracted`` (a tombstone's digest is marked)
+    and ``superseded_at``.
+
+    ``written``: a store has just computed ``digest`` from these columns. Otherwise (verify)
+    it is computed again, and a row whose columns do not give its digest, or whose digest
+    cannot tell it apart (a type spelled ``"None"``, a flag that is not 0 or 1, a column
+    not of its type) is hashed whole as in form 1, which no form-2 entry lists for it.
+
+    >>> d = node_digest("a", "entity", "Model", False, "{}")
+    >>> node_digest_hash("a", 1, "entity", "Model", 0, "{}", d, 0)[3] == d
+    True
+    >>> node_digest_hash("a", 1, "entity", "Dataset", 0, "{}", d, 0)[3] == d
+    False
+    """
+    if type == "None" or not (written or (
+            str is _type(id) is _type(kind) is _type(data) is _type(digest)
+            and (type is None or _type(type) is str) and _flag(opaque) and _flag(retracted)
+            and digest == node_digest(id, kind, type, bool(opaque), data))):
+        return node_row_hash(id, version, kind, type, opaque, data, digest, retracted)
+    return ("n", id, _version(version), _tombstone(digest) if retracted else digest)
+
+
+def relation_digest_hash(
+    key: str, version: int, relation: str, src: str, dst: str, role: str | None,
+    follow: Any, data: str, digest: str, retracted: Any, written: bool = False,
+) -> RowHash:
+    """The chain's hash of one relation version, form 2: its content digest (key, role,
+    stored JSON). The key names the relation, its ends and its id, and the stored JSON
+    whether traversals follow it, so verify checks ``relation``, ``src``, ``dst`` and
+    ``follow`` against them. Ends holding ``->`` (which the key cannot split) and rows as
+    :func:`node_digest_hash` describes are hashed whole, as in form 1."""
+    if "->" in src or "->" in dst or not (written or _relation_agrees(
+            key, relation, src, dst, role, follow, data, digest, retracted)):
+        return relation_row_hash(key, version, relation, src, dst, role, follow, data,
+                                 digest, retracted)
+    return ("r", key, _version(version), _tombstone(digest) if retracted else digest)
+
+
+def _relation_agrees(key: Any, relation: Any, src: Any, dst: Any, role: Any, follow: Any,
+                     data: Any, digest: Any, retracted: Any) -> bool:
+    """Whether a stored relation version's columns are the ones its key and digest say."""
+    if not (str is _type(key) is _type(relation) is _type(src) is _type(dst) is _type(data)
+            is _type(digest) and (role is None or _type(role) is str)
+            and relation in _RELATIONS and _flag(follow) and _flag(retracted)
+            and digest == relation_digest(key, role, data)):
+        return False
+    id_, follows = None, True
+    if '"id"' in data or '"granularity"' in data:  # else neither is stored
+        try:
+            stored = json.loads(data)
+        except ValueError:
+            return False
+        if not isinstance(stored, dict):
+            return False
+        id_ = stored.get("id")
+        follows = stored.get("granularity") != "members"
+    return bool(follow) == follows and key == relation_key(relation, src, dst, role, id_)
+
+
+def row_hash(form: int, kind: str, columns: tuple[Any, ...]) -> RowHash:
+    """The hash of a stored row (``e`` event, ``n`` node or ``r`` relation version, as its
+    columns) that a chain entry of ``form`` lists for it."""
+    if kind == "e":
+        return event_row_hash(*columns)
+    if form >= 2:
+        return (node_digest_hash if kind == "n" else relation_digest_hash)(*columns)
+    return (node_row_hash if kind == "n" else relation_row_hash)(*columns)
+
+
+def written_node_hash(id: str, version: int, kind: str, type: str | None, opaque: Any,
+                      data: str, digest: str, retracted: Any) -> RowHash:
+    """The hash a store lists for a node version it has just written, in
+    :data:`WRITE_FORM` (the digest computed from these columns)."""
+    if WRITE_FORM >= 2:
+        return node_digest_hash(id, version, kind, type, opaque, data, digest, retracted, True)
+    return node_row_hash(id, version, kind, type, opaque, data, digest, retracted)
+
+
+def written_relation_hash(key: str, version: int, relation: str, src: str, dst: str,
+                          role: str | None, follow: Any, data: str, digest: str,
+                          retracted: Any) -> RowHash:
+    """The hash a store lists for a relation version it has just written, in
+    :data:`WRITE_FORM`."""
+    if WRITE_FORM >= 2:
+        return relation_digest_hash(key, version, relation, src, dst, role, follow, data,
+                                    digest, retracted, True)
+    return relation_row_hash(key, version, relation, src, dst, role, follow, data, digest,
+                             retracted)
+
+
+def copied_row_hash(kind: str, columns: tuple[Any, ...]) -> RowHash:
+    """The hash a store lists, in :data:`WRITE_FORM`, for a row whose columns it copied from
+    a stored row rather than computed (a tombstone): checked as verify checks them."""
+    return row_hash(WRITE_FORM, kind, columns)
+
+
+def form_of(body: str) -> int:
+    """The form of row hash an entry's body lists."""
+    return FORM if body.startswith('{"form":2,') else 1
+
+
 def event_row_hash(id: str, digest: str) -> RowHash:
     """The chain's hash of one ingested event id."""
     return ("e", id, 0, _row_sha(["e", id, digest]))
@@ -131,13 +265,15 @@ def multiset(hashes: Iterable[str]) -> int:
     return total
 
 
-def _rows_body(rows: list[RowHash]) -> str | None:
-    """``canonical_json({"rows": rows})`` written directly when every row is the
-    ``(str, str, int, str)`` the stores write (a batch's body can hold 100k rows); None
-    otherwise, for the encoder.
+def _rows_body(rows: list[RowHash], form: int) -> str | None:
+    """``canonical_json({"form": form, "rows": rows})`` (no form for form 1) written
+    directly when every row is the ``(str, str, int, str)`` the stores write (a batch's body
+    can hold 100k rows); None otherwise, for the encoder.
 
     >>> rows = [("n", "é\\"", 2, "ab"), ("e", "x", 0, "cd")]
-    >>> _rows_body(rows) == canonical_json({"rows": [list(r) for r in rows]})
+    >>> _rows_body(rows, 2) == canonical_json({"form": 2, "rows": [list(r) for r in rows]})
+    True
+    >>> _rows_body(rows, 1) == canonical_json({"rows": [list(r) for r in rows]})
     True
     """
     e = encode_basestring
@@ -146,7 +282,8 @@ def _rows_body(rows: list[RowHash]) -> str | None:
         if not (_type(kind) is _type(key) is _type(digest) is str and _type(version) is int):
             return None
         parts.append(f"[{e(kind)},{e(key)},{int.__repr__(version)},{e(digest)}]")
-    return '{"rows":[' + ",".join(parts) + "]}"
+    start = '{"rows":[' if form < 2 else f'{{"form":{int(form)},"rows":['
+    return start + ",".join(parts) + "]}"
 
 
 @dataclass(frozen=True)
@@ -163,14 +300,18 @@ class ChainEntry:
     def make(
         cls, seq: int, recorded_at: int, prev: str, rows: Iterable[RowHash],
         rewrites: Iterable[tuple[str, str, int, int, str, str]] = (),
-        redaction: dict[str, Any] | None = None,
+        redaction: dict[str, Any] | None = None, form: int | None = None,
     ) -> ChainEntry:
-        """Seal a new entry after ``prev`` (the previous entry's hash, or :data:`GENESIS`)."""
+        """Seal a new entry after ``prev`` (the previous entry's hash, or :data:`GENESIS`)
+        listing ``rows`` hashed in ``form`` (default :data:`WRITE_FORM`)."""
+        form = WRITE_FORM if form is None else form
         ordered = sorted(rows)
         rewritten = sorted([list(r) for r in rewrites])
-        text = _rows_body(ordered) if not rewritten and redaction is None else None
+        text = _rows_body(ordered, form) if not rewritten and redaction is None else None
         if text is None:
             body: dict[str, Any] = {"rows": [list(r) for r in ordered]}
+            if form >= 2:
+                body["form"] = form
             if rewritten:
                 body["rewrites"] = rewritten
             if redaction is not None:
@@ -187,6 +328,11 @@ class ChainEntry:
     def seal_ok(self) -> bool:
         """Whether the stored hash matches the entry's fields."""
         return self.hash == self.seal(self.seq, self.recorded_at, self.prev, self.body)
+
+    @property
+    def form(self) -> int:
+        """The form of row hash this entry lists (:data:`FORM`)."""
+        return form_of(self.body)
 
     def parsed(self) -> dict[str, Any]:
         """The body as JSON."""

@@ -187,9 +187,14 @@ def relation_row(relation: Relation) -> RelationRow:
     text = (canonical_json(data) if len(data) > 1 else _BARE if not relation.attributes
             else attributes_json(relation.attributes))
     key = relation.key
-    # joined_digest((key, role, text)), written out: str(None) is "None" as there.
-    return _NEW(RelationRow, (relation, key, text,
-                              sha256_hex(f"{key}\x1f{relation.role}\x1f{text}")))
+    return _NEW(RelationRow, (relation, key, text, relation_digest(key, relation.role, text)))
+
+
+def relation_digest(key: str, role: str | None, data: str) -> str:
+    """The digest of a relation version's content (key, role and stored JSON; the key names
+    the relation and its ends): equal digests mean the same version."""
+    # joined_digest((key, role, data)), written out: str(None) is "None" as there.
+    return sha256_hex(f"{key}\x1f{role}\x1f{data}")
 
 
 Check = Callable[[Mapping[str, tuple[str, str | None, bool]]], None]

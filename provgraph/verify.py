@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from provgraph.chain import GENESIS, MODULUS, ChainEntry, RowHash, head_label
+from provgraph.chain import FORM, GENESIS, MODULUS, ChainEntry, RowHash, head_label, row_hash
 from provgraph.errors import InvalidEventError
 from provgraph.formats.cyclonedx import STAMP, bom_differences, cyclonedx_at, cyclonedx_stamp
 from provgraph.formats.prov_read import CHAIN_PREFIX, load_document
@@ -74,6 +74,7 @@ def verify(store: Store, head: str | None = None) -> VerifyReport:
     report = VerifyReport()
     expected: dict[int | None, int] = {}   # batch time -> sum of the row hashes its entry lists
     seq_of: dict[int, int] = {}     # batch time -> seq of its entry
+    forms: dict[int | None, int] = {}  # batch time -> form of row hash its entry lists
     rewritten: dict[tuple[str, str, int], tuple[int, str]] = {}  # row -> (batch, new hash)
     anchor = _parse_head(head) if head else None
     prev, last_time, seq = GENESIS, -1, 0
@@ -99,6 +100,7 @@ def verify(store: Store, head: str | None = None) -> VerifyReport:
             total = sum(int(h, 16) for _, _, _, h in entry.rows()) % MODULUS
             expected[entry.recorded_at] = (expected.get(entry.recorded_at, 0) + total) % MODULUS
             seq_of[entry.recorded_at] = entry.seq
+            forms[entry.recorded_at] = entry.form
             for kind, key, version, batch, old, new in entry.rewrites():
                 base = expected.get(batch, 0)
                 expected[batch] = (base - int(old, 16) + int(new, 16)) % MODULUS
@@ -112,12 +114,13 @@ def verify(store: Store, head: str | None = None) -> VerifyReport:
                                f"(the chain has {seq}); entries were removed")
 
     found: dict[int | None, int] = defaultdict(int)
-    for moment, (_, _, _, digest) in store.log.scan():
+    for moment, kind, columns in store.log.scan():
+        digest = row_hash(forms.get(moment, FORM), kind, columns)[3]
         found[moment] = (found[moment] + int(digest, 16)) % MODULUS
         report.rows += 1
     suspects = {m for m in set(expected) | set(found) if expected.get(m, 0) != found.get(m, 0)}
     if suspects:
-        report.problems.extend(_name_rows(store, suspects, seq_of, rewritten))
+        report.problems.extend(_name_rows(store, suspects, seq_of, forms, rewritten))
     report.problems.extend(store.log.derived_problems(rows_intact=not report.problems))
     report.seconds = time.perf_counter() - started
     return report
@@ -125,7 +128,7 @@ def verify(store: Store, head: str | None = None) -> VerifyReport:
 
 def _name_rows(
     store: Store, suspects: set[int | None], seq_of: dict[int, int],
-    rewritten: dict[tuple[str, str, int], tuple[int, str]],
+    forms: dict[int | None, int], rewritten: dict[tuple[str, str, int], tuple[int, str]],
 ) -> list[str]:
     """The second pass: compare the suspect batches row by row with their entries."""
     listed: dict[tuple[str, str, int], tuple[int, str]] = {}
@@ -140,9 +143,10 @@ def _name_rows(
             listed[ident] = (batch, new)
     problems: list[str] = []
     seen: set[tuple[str, str, int]] = set()
-    for moment, row in store.log.scan():
+    for moment, kind, columns in store.log.scan():
         if moment not in suspects:
             continue
+        row = row_hash(forms.get(moment, FORM), kind, columns)
         ident = (row[0], row[1], row[2])
         seen.add(ident)
         if ident not in listed:

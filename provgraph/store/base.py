@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, NamedTuple, Protocol
 
-from provgraph.chain import ChainEntry, ChainHead, RowHash
+from provgraph.chain import ChainEntry, ChainHead
 from provgraph.errors import ConflictError
 from provgraph.events import ChangeSet
 
@@ -258,9 +258,10 @@ class ChainLog(Protocol):
         chain, the first and the last always among them."""
         ...
 
-    def scan(self) -> Iterator[tuple[int | None, RowHash]]:
+    def scan(self) -> Iterator[tuple[int | None, str, tuple[Any, ...]]]:
         """Every stored row (events, node and relation versions, and anything else a
-        backend traverses), with its batch time and chain hash, streamed in any order."""
+        backend traverses), streamed in any order: its batch time, its kind (``e``, ``n``,
+        ``r``) and its columns as :func:`provgraph.chain.row_hash` takes them."""
         ...
 
     def derived_problems(self, rows_intact: bool = True) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
-from provgraph.chain import GENESIS, ChainEntry, RowHash, node_row_hash
+from provgraph.chain import GENESIS, ChainEntry, RowHash, row_hash
 from provgraph.errors import ConflictError
 from provgraph.events import ChangeSet
 from provgraph.store.base import StoredNode
@@ -68,15 +68,17 @@ def paged(page: Callable[[str], list[str]], size: int) -> Iterator[str]:
 
 def rewrite_version(
     columns: tuple[Any, ...], rewrite: Callable[[StoredNode], tuple[str, str] | None],
+    form: int,
 ) -> tuple[str, str, Rewrite] | None:
     """Apply ``rewrite`` to one node version given as its columns ``(id, version, kind, type,
     opaque, data, digest, retracted, recorded_at)``: the new data and digest, and the chain's
-    record of the change; None when the version is left as it is."""
+    record of the change, its hashes in ``form``, the form of the entry that lists the
+    version; None when the version is left as it is."""
     node_id, version, kind, type_, opaque, data, digest, retracted, at = columns
     change = rewrite(StoredNode.from_row(node_id, kind, type_, opaque, data, version, at,
                                          retracted))
     if change is None:
         return None
-    old = node_row_hash(node_id, version, kind, type_, opaque, data, digest, retracted)
-    new = node_row_hash(node_id, version, kind, type_, opaque, *change, retracted)
+    old = row_hash(form, "n", (node_id, version, kind, type_, opaque, data, digest, retracted))
+    new = row_hash(form, "n", (node_id, version, kind, type_, opaque, *change, retracted))
     return change[0], change[1], ("n", node_id, int(version), int(at), old[3], new[3])

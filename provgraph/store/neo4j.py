@@ -28,9 +28,20 @@ from neo4j.exceptions import (
 )
 
 from provgraph import cypher_library
-from provgraph.chain import RowHash, event_row_hash, node_row_hash, relation_row_hash
+from provgraph.chain import (
+    RowHash,
+    copied_row_hash,
+    event_row_hash,
+    written_node_hash,
+    written_relation_hash,
+)
 from provgraph.clock import FOREVER, NOW
-from provgraph.errors import ConflictError, ProvgraphError, StoreUnavailableError
+from provgraph.errors import (
+    ConflictError,
+    InvalidEventError,
+    ProvgraphError,
+    StoreUnavailableError,
+)
 from provgraph.events import ChangeSet
 from provgraph.model import relation_key
 from provgraph.store.base import (
@@ -259,6 +270,11 @@ class Neo4jStore:
             raise StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {reason(e)}") from e
         except Neo4jError as e:
             raise ProvgraphError(f"Neo4j at {self.uri}: {reason(e)}") from e
+        except UnicodeEncodeError as e:
+            # Bolt sends UTF-8: a lone surrogate (JSON "\ud800") in an id asked about
+            # cannot be sent, nor stored.
+            raise InvalidEventError(
+                f"text is not valid Unicode ({e.reason}: {e.object[e.start:e.end]!r})") from e
 
     def _query(self, name: str, **params: Any) -> list[neo4j.Record]:
         """Run a read query of the library in an auto-commit transaction: one round trip
@@ -369,8 +385,9 @@ class Neo4jStore:
                 "id": node.id, "kind": node.kind.value, "type": node.type,
                 "opaque": node.opaque, "data": row.data, "digest": row.digest,
                 "version": version + 1})
-            written.append(node_row_hash(node.id, version + 1, node.kind.value, node.type,
-                                         node.opaque, row.data, row.digest, False))
+            written.append(written_node_hash(node.id, version + 1, node.kind.value,
+                                             node.type, node.opaque, row.data, row.digest,
+                                             False))
         relation_rows: list[dict[str, Any]] = []
         for rrow in changes.relations.values():
             rel = rrow.relation
@@ -384,7 +401,7 @@ class Neo4jStore:
                 "projected": projected_type(rel.relation.value),
                 # The projection keeps a key only where readers cannot compute it.
                 "odd_key": rrow.key if rel.id else None})
-            written.append(relation_row_hash(
+            written.append(written_relation_hash(
                 rrow.key, version + 1, rel.relation.value, rel.from_, rel.to, rel.role,
                 rel.follows, rrow.data, rrow.digest, False))
         stats.node_versions = len(node_rows)
@@ -427,9 +444,9 @@ class Neo4jStore:
             seen = set(changes.retracted_relations)
             for entry in single("retract_nodes", ids=sorted(changes.retracted_nodes),
                                 **common) or []:
-                tombstones.append(node_row_hash(
+                tombstones.append(copied_row_hash("n", (
                     entry["node"], entry["version"], entry["kind"], entry["type"],
-                    entry["opaque"], entry["data"], entry["digest"], True))
+                    entry["opaque"], entry["data"], entry["digest"], True)))
                 for row in entry["relations"]:
                     if row["key"] not in seen:
                         seen.add(row["key"])
@@ -438,8 +455,8 @@ class Neo4jStore:
             sources.update(row["from"] for row in retract_rows)
             for columns in single("retract_relations", rows=retract_rows, **common) or []:
                 key, version, relation, src, dst, role, follow, data, digest = columns
-                tombstones.append(relation_row_hash(
-                    key, version, relation, src, dst, role, follow, data, digest, True))
+                tombstones.append(copied_row_hash("r", (
+                    key, version, relation, src, dst, role, follow, data, digest, True)))
         return tombstones
 
     # -- reads --------------------------------------------------------------------------

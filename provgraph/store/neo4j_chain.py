@@ -11,14 +11,7 @@ from typing import TYPE_CHECKING, Any
 import neo4j
 
 from provgraph import cypher_library
-from provgraph.chain import (
-    ChainEntry,
-    ChainHead,
-    RowHash,
-    event_row_hash,
-    node_row_hash,
-    relation_row_hash,
-)
+from provgraph.chain import ChainEntry, ChainHead, event_row_hash, form_of
 from provgraph.clock import FOREVER, NOW
 from provgraph.model import DEPENDENCY_RELATIONS, RESPONSIBILITY_RELATIONS
 from provgraph.store.base import StoredNode
@@ -92,18 +85,18 @@ class Neo4jChainLog:
         return [(int(r["seq"]), int(r["recorded_at"]))
                 for r in self._store._query("chain_times", step=step, last=head.seq)]
 
-    def scan(self) -> Iterator[tuple[int | None, RowHash]]:
-        """Every stored row with its batch time and chain hash, streamed (for verify).
+    def scan(self) -> Iterator[tuple[int | None, str, tuple[Any, ...]]]:
+        """Every stored row with its batch time, kind and columns, streamed (for verify).
         A relationship provgraph did not write has no key; it is named by its ends."""
         for r in self._store.stream("scan_events"):
-            yield r["recorded_at"], event_row_hash(r["id"], r["digest"])
+            yield r["recorded_at"], "e", (r["id"], r["digest"])
         for r in self._store.stream("scan_node_versions"):
-            yield r["recorded_at"], node_row_hash(*list(r.values())[1:])
+            yield r["recorded_at"], "n", tuple(r.values())[1:]
         for r in self._store.stream("scan_relationships"):
             values = list(r.values())[1:]
             if values[0] is None:
                 values[0] = f"({r['src']})-[:{r['relation']}]->({r['dst']})"
-            yield r["recorded_at"], relation_row_hash(*values)
+            yield r["recorded_at"], "r", tuple(values)
 
     def derived_problems(self, rows_intact: bool = True) -> list[str]:
         """Stored state that does not follow from the rows: validity intervals
@@ -152,10 +145,15 @@ class Neo4jChainLog:
                           "relations": [], "chain": None}, "t": t, "forever": FOREVER}
                    ).consume()
             rewrites, rows = [], []
-            for r in tx.run(cypher_library.load("redaction_read"), {"ids": sorted(ids)}):
-                done = rewrite_version(tuple(r.values()), rewrite)
+            versions = [tuple(r.values()) for r in tx.run(
+                cypher_library.load("redaction_read"), {"ids": sorted(ids)})]
+            forms = {r["recorded_at"]: form_of(r["start"] or "") for r in tx.run(
+                cypher_library.load("chain_forms"),
+                {"times": sorted({v[-1] for v in versions})})}
+            for version in versions:
+                done = rewrite_version(version, rewrite, forms.get(version[-1], 1))
                 if done is not None:
-                    rows.append({"id": r["id"], "version": r["version"], "data": done[0],
+                    rows.append({"id": version[0], "version": version[1], "data": done[0],
                                  "digest": done[1]})
                     rewrites.append(done[2])
             if rows:

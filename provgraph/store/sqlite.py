@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from provgraph.chain import RowHash, event_row_hash
+from provgraph.chain import RowHash, copied_row_hash, event_row_hash
 from provgraph.clock import FOREVER, NOW
 from provgraph.errors import ProvgraphError, StoreUnavailableError
 from provgraph.events import ChangeSet, NodeRow, RelationRow
@@ -35,7 +35,8 @@ from provgraph.store.bookkeeping import admit, paged
 from provgraph.store.group import GroupCommit
 from provgraph.store.sqlite_chain import (
     COLUMNS,
-    ROW_HASH,
+    KIND,
+    WRITTEN,
     SQLiteChainLog,
     append_entry,
 )
@@ -309,7 +310,7 @@ class SQLiteStore:
             f" VALUES ({marks})",
             [(*v, t, FOREVER) for v in values],
         )
-        return {key for key, _ in changed}, [ROW_HASH[table](*v) for v in values]
+        return {key for key, _ in changed}, [WRITTEN[table](*v) for v in values]
 
     def _retract(
         self, db: sqlite3.Connection, node_ids: Collection[str], keys: Iterable[str], t: int
@@ -348,7 +349,7 @@ class SQLiteStore:
                 f"INSERT INTO {table}({columns}, recorded_at, superseded_at) VALUES ({marks})",
                 [(*row, t, FOREVER) for row in tombstones],
             )
-            written.extend(ROW_HASH[table](*row) for row in tombstones)
+            written.extend(copied_row_hash(KIND[table], row) for row in tombstones)
         return written
 
     # -- reads --------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from provgraph.chain import (
     ChainHead,
     RowHash,
     event_row_hash,
-    node_row_hash,
-    relation_row_hash,
+    form_of,
+    written_node_hash,
+    written_relation_hash,
 )
 from provgraph.clock import FOREVER
 from provgraph.errors import ProvgraphError
@@ -29,8 +30,11 @@ if TYPE_CHECKING:
 NODE_COLUMNS = "id, version, kind, type, opaque, data, digest, retracted"
 RELATION_COLUMNS = "key, version, relation, src, dst, role, follow, data, digest, retracted"
 COLUMNS = {"node_versions": NODE_COLUMNS, "relation_versions": RELATION_COLUMNS}
-ROW_HASH: dict[str, Callable[..., RowHash]] = {
-    "node_versions": node_row_hash, "relation_versions": relation_row_hash}
+#: The chain's hash of a row a batch has just written, by table.
+WRITTEN: dict[str, Callable[..., RowHash]] = {
+    "node_versions": written_node_hash, "relation_versions": written_relation_hash}
+#: A table's rows' kind in the chain.
+KIND = {"events": "e", "node_versions": "n", "relation_versions": "r"}
 
 
 def append_entry(
@@ -77,17 +81,18 @@ class SQLiteChainLog:
                                  " OR seq = ? ORDER BY seq", (step, last))
         return [(int(seq), int(at)) for seq, at in rows]
 
-    def scan(self) -> Iterator[tuple[int | None, RowHash]]:
-        """Every stored row with its batch time and chain hash, page by page (for verify)."""
+    def scan(self) -> Iterator[tuple[int | None, str, tuple[Any, ...]]]:
+        """Every stored row with its batch time, kind and columns, page by page (for
+        verify)."""
         for table in ("events", "node_versions", "relation_versions"):
             columns = "id, digest" if table == "events" else COLUMNS[table]
-            make = event_row_hash if table == "events" else ROW_HASH[table]
+            kind = KIND[table]
             after = 0
             while True:
                 rows = self._store._read(f"SELECT rowid, recorded_at, {columns} FROM {table}"
                                   " WHERE rowid > ? ORDER BY rowid LIMIT 5000", (after,))
                 for row in rows:
-                    yield row[1], make(*row[2:])
+                    yield row[1], kind, row[2:]
                 if len(rows) < 5000:
                     break
                 after = rows[-1][0]
@@ -121,12 +126,18 @@ class SQLiteChainLog:
                     return 0
                 t = self._store._tick(db, recorded_at)
                 rewrites = []
+                forms: dict[int, int] = {}
                 for node_id in sorted(ids):
                     for row in db.execute(
                         f"SELECT {NODE_COLUMNS}, recorded_at FROM node_versions WHERE id = ?"
                         " ORDER BY version", (node_id,)
                     ).fetchall():
-                        done = rewrite_version(tuple(row), rewrite)
+                        at = row[-1]
+                        if at not in forms:
+                            body = db.execute("SELECT substr(body, 1, 12) FROM chain"
+                                              " WHERE recorded_at = ?", (at,)).fetchone()
+                            forms[at] = form_of(body[0]) if body else 1
+                        done = rewrite_version(tuple(row), rewrite, forms[at])
                         if done is not None:
                             db.execute("UPDATE node_versions SET data = ?, digest = ?"
                                        " WHERE id = ? AND version = ?",

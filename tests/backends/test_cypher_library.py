@@ -140,7 +140,7 @@ def test_no_library_query_scans_the_whole_graph(demo_neo4j: Graph) -> None:
     params = {"ids": [], "id": "x", "root": "x", "relations": [], "as_of": 1, "t": 1,
               "forever": 1, "rows": [], "after": "", "limit": 1, "seq": 1, "prev": "x",
               "body": "x", "hash": "x", "max_depth": 3, "dataset": "x", "model": "x",
-              "system": "x", "events": [], "nodes": [], "chain": None,
+              "system": "x", "events": [], "nodes": [], "chain": None, "times": [1],
               "batch": {"events": [], "nodes": [], "relations": [], "refs": [], "whole": [],
                         "chain": None}}
     found = {}

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import provgraph
-from provgraph import ProvgraphError
+from provgraph import InvalidEventError, ProvgraphError
 from provgraph.graph import Graph
 
 JSON = st.recursive(
@@ -128,3 +128,12 @@ def test_hf_card_text_garbage(tmp_path: Any) -> None:
 
     fuzz()
     assert graph.verify().ok
+
+
+def test_a_card_naming_a_model_in_invalid_unicode_is_refused(graph: Graph) -> None:
+    # Found by the fuzzer above: the card's base model, a lone surrogate in JSON, was sent
+    # to Neo4j to look it up, and the driver's UTF-8 encoding failed with a raw error.
+    card = '---\n{"base_model": "org/\\ud800x"}\n---\n'
+    with pytest.raises(InvalidEventError, match="(?i)unicode"):
+        graph.import_hf_card(card, "org/m")
+    assert graph.verify().entries == 0

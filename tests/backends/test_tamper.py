@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import provgraph
-from provgraph import InvalidEventError, NotFoundError
+from provgraph import InvalidEventError, NotFoundError, chain
 from provgraph.chain import GENESIS
 from provgraph.graph import Graph
 from provgraph.redact import MARK
@@ -151,6 +151,110 @@ def test_opaque_copy_added_to_a_relationship_of_a_never_opaque_node_is_named(
     problems = graph.verify().problems
     assert any(p.startswith("relation 'wasDerivedFrom:S1-int8->") and "opaque" in p
                for p in problems), problems
+
+
+# -- what each column's chain hash covers -------------------------------------------------
+#
+# A chain entry lists each row's content digest (form 2); the digest covers a node's id,
+# kind, type, opacity and stored JSON, a relation's key, role and stored JSON. verify
+# computes it again from the columns and checks the columns the key and JSON imply: an
+# edit of any one column is named.
+
+_RETYPED = "MATCH (a:PGNode {id: 'S1-int8'})-[r:wasDerivedFrom]->(b:PGNode {id: 'S1'})"
+
+COLUMN_EDITS = {
+    "a relation's target": (
+        "UPDATE relation_versions SET dst = 'M1' WHERE key = 'wasDerivedFrom:S1-int8->S1'",
+        _RETYPED + ", (m:PGNode {id: 'M1'}) CREATE (a)-[s:wasDerivedFrom]->(m)"
+                   " SET s = properties(r) DELETE r",
+        "relation 'wasDerivedFrom:S1-int8->S1' version 1"),
+    "a relation's type": (
+        "UPDATE relation_versions SET relation = 'alternateOf'"
+        " WHERE key = 'wasDerivedFrom:S1-int8->S1'",
+        _RETYPED + " CREATE (a)-[s:alternateOf]->(b) SET s = properties(r) DELETE r",
+        "relation 'wasDerivedFrom:S1-int8->S1' version 1"),
+    "whether a relation is followed": (
+        "UPDATE relation_versions SET follow = 0 WHERE key = 'wasDerivedFrom:S1-int8->S1'",
+        _RETYPED + " SET r.follow = false",
+        "relation 'wasDerivedFrom:S1-int8->S1' version 1"),
+    "a node's stored digest alone": (
+        "UPDATE node_versions SET digest = 'ab' || substr(digest, 3) WHERE id = 'B'",
+        "MATCH (v:PGNodeVersion {id: 'B'}) SET v.digest = 'ab' + substring(v.digest, 2)",
+        "node 'B' version 1"),
+    "a missing type spelled None": (
+        "UPDATE node_versions SET type = 'None' WHERE id = 'untyped'",
+        "MATCH (v:PGNodeVersion {id: 'untyped'}) SET v.type = 'None'",
+        "node 'untyped' version 1"),
+    "a tombstone revived": (
+        "UPDATE node_versions SET retracted = 0 WHERE id = 'gone' AND version = 2",
+        "MATCH (v:PGNodeVersion {id: 'gone', version: 2}) SET v.retracted = false",
+        "node 'gone' version 2"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(COLUMN_EDITS))
+def test_an_edit_of_any_column_is_named(graph: Graph, edit: str) -> None:
+    _ingest_in_batches(graph)
+    graph.ingest({"id": "extra", "nodes": [{"id": "untyped", "kind": "entity"},
+                                           {"id": "gone", "kind": "entity"}]})
+    graph.ingest({"id": "retract", "retract": {"nodes": ["gone"]}})
+    assert [v.retracted for v in graph.history("gone")] == [False, True]
+    assert graph.verify().ok
+    sql, cypher, named = COLUMN_EDITS[edit]
+    Tamper(graph).run(sql, cypher)
+    problems = graph.verify().problems
+    assert f"{named}: changed outside provgraph" in problems, problems
+
+
+def test_ends_the_key_cannot_split_are_still_covered(graph: Graph) -> None:
+    # wasDerivedFrom:x->y->z is the key of x->y to z and of x to y->z: such a row's chain
+    # hash covers its columns whole (form 1), so moving the split is named.
+    graph.ingest({"id": "arrows", "nodes": [
+        {"id": i, "kind": "entity"} for i in ("x->y", "z", "x", "y->z")], "relations": [
+        {"relation": "wasDerivedFrom", "from": "x->y", "to": "z"}]})
+    assert graph.verify().ok
+    Tamper(graph).run(
+        "UPDATE relation_versions SET src = 'x', dst = 'y->z'",
+        "MATCH (:PGNode {id: 'x->y'})-[r:wasDerivedFrom]->(:PGNode {id: 'z'}),"
+        " (a:PGNode {id: 'x'}), (b:PGNode {id: 'y->z'})"
+        " CREATE (a)-[s:wasDerivedFrom]->(b) SET s = properties(r) DELETE r")
+    assert ("relation 'wasDerivedFrom:x->y->z' version 1: changed outside provgraph"
+            in graph.verify().problems)
+
+
+def test_an_opacity_flag_written_by_hand_is_named(graph: Graph) -> None:
+    # SQLite reads opacity as `opaque = 1`: a 2 is not opaque there, though truthy.
+    _ingest_in_batches(graph)
+    Tamper(graph).run("UPDATE node_versions SET opaque = 2 WHERE id = 'B'",
+                      "MATCH (v:PGNodeVersion {id: 'B'}) SET v.opaque = 2")
+    assert "node 'B' version 1: changed outside provgraph" in graph.verify().problems
+
+
+def test_a_store_written_in_the_first_form_verifies_and_takes_new_batches(
+        graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Entries written before form 2 list a hash over every column; verify reads both forms
+    # in one store, and a redaction rewrites rows of either in the form their entry lists.
+    monkeypatch.setattr(chain, "WRITE_FORM", 1)
+    old = _ingest_in_batches(graph)
+    _person(graph)
+    monkeypatch.setattr(chain, "WRITE_FORM", 2)
+    graph.ingest({"id": "later", "nodes": [{"id": "person:ada", "kind": "agent",
+                                            "attributes": {"email": "ada@example.org"}}]})
+    forms = [entry.form for entry in graph.store.log.chain(limit=1000)]
+    assert forms == [1] * (old + 1) + [2]
+    assert graph.verify().ok
+    assert graph.redact(["person:ada"], ["email"], salt=b"s").versions == 2
+    report = graph.verify()
+    assert report.ok, report.problems
+    assert report.entries == old + 3
+    tamper = Tamper(graph)
+    tamper.edit_node("B", '{"attributes":{}}')  # a row of a form-1 entry
+    tamper.run("UPDATE node_versions SET kind = 'activity' WHERE id = 'person:ada'"
+               " AND version = 2",
+               "MATCH (v:PGNodeVersion {id: 'person:ada', version: 2}) SET v.kind = 'activity'")
+    problems = graph.verify().problems
+    assert "node 'B' version 1: changed outside provgraph" in problems
+    assert "node 'person:ada' version 2: changed outside provgraph" in problems
 
 
 # -- redaction --------------------------------------------------------------------------
