@@ -25,6 +25,7 @@ from provgraph.encoding import (
     canonical_digest,
     canonical_json,
     joined_digest,
+    record_json,
     sha256_hex,
 )
 from provgraph.errors import InvalidEventError
@@ -159,7 +160,7 @@ def node_row(node: Node) -> NodeRow:
     for name in ("opaque_reason", "started_at", "ended_at", "prov"):
         if getattr(node, name) is not None:
             data[name] = getattr(node, name)
-    text = canonical_json(data) if len(data) > 1 else attributes_json(node.attributes)
+    text = record_json(data) if len(data) > 1 else attributes_json(node.attributes)
     return _NEW(NodeRow, (node, text, node_digest(node.id, node.kind.value, node.type,
                                                   node.opaque, text)))
 
@@ -167,7 +168,9 @@ def node_row(node: Node) -> NodeRow:
 def node_digest(id: str, kind: str, type: str | None, opaque: bool, data: str) -> str:
     """The digest of a node version's content (columns and stored JSON): equal digests mean
     the same version, so re-ingesting a node changes nothing."""
-    return joined_digest((id, kind, type, bool(opaque), data))
+    # joined_digest((id, kind, type, bool(opaque), data)), written out: str(None) is "None"
+    # and str(True) "True" as there.
+    return sha256_hex(f"{id}\x1f{kind}\x1f{type}\x1f{bool(opaque)}\x1f{data}")
 
 
 _BARE = canonical_json({"attributes": {}})
@@ -184,7 +187,7 @@ def relation_row(relation: Relation) -> RelationRow:
         if getattr(relation, name) is not None:
             data[name] = getattr(relation, name)
     # Most relations carry nothing but their ends: skip the encoder for them.
-    text = (canonical_json(data) if len(data) > 1 else _BARE if not relation.attributes
+    text = (record_json(data) if len(data) > 1 else _BARE if not relation.attributes
             else attributes_json(relation.attributes))
     key = relation.key
     return _NEW(RelationRow, (relation, key, text, relation_digest(key, relation.role, text)))
