@@ -33,8 +33,12 @@ def canonical_json(value: Any) -> str:
     return _ENCODE(value)
 
 
+_NOT_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
 def _scalar(value: Any) -> str | None:
-    """A string, int, bool or None as canonical JSON writes it; None for anything else."""
+    """A string, int, float, bool or None, or a list of them (an attribute's values), as
+    canonical JSON writes it; None for anything else."""
     kind = type(value)
     if kind is str:
         return encode_basestring(value)
@@ -44,6 +48,17 @@ def _scalar(value: Any) -> str | None:
         return "true" if value else "false"
     if kind is int:
         return int.__repr__(value)
+    if kind is float:
+        text = float.__repr__(value)
+        return _NOT_FINITE.get(text, text)
+    if kind is list:
+        items: list[str] = []
+        for item in value:
+            written = _scalar(item)
+            if written is None or written[0] == "[":
+                return None  # a list in a list, or something else: the encoder's
+            items.append(written)
+        return "[" + ",".join(items) + "]"
     return None
 
 
@@ -62,7 +77,8 @@ def _plain_object(value: dict[str, Any]) -> str | None:
 
 def attributes_json(attributes: dict[str, Any]) -> str:
     """``canonical_json({"attributes": attributes})``, written directly when every name is a
-    string and every value a string, an int, a bool or None (what most nodes carry: a
+    string and every value a string, a number, a bool or None, or a list of them (what
+    most nodes carry: a
     million of them are encoded on a large import); through the encoder otherwise.
 
     >>> attributes_json({"b": 1, "a": "é", "c": None}) == canonical_json(

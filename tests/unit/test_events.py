@@ -63,15 +63,17 @@ def test_fold_lets_later_events_win() -> None:
 
 _SCALARS = (st.text() | st.integers(min_value=-2**70, max_value=2**70) | st.booleans()
             | st.none() | st.floats())
-_ATTRIBUTES = st.dictionaries(st.text(), _SCALARS | st.lists(_SCALARS, max_size=3), max_size=6)
+_ATTRIBUTES = st.dictionaries(
+    st.text(), _SCALARS | st.lists(_SCALARS, max_size=3)
+    | st.lists(st.lists(_SCALARS, max_size=2), max_size=2), max_size=6)
 
 
 @settings(max_examples=400, deadline=None)
 @given(attributes=_ATTRIBUTES)
 def test_stored_json_written_directly_is_the_encoders(attributes: dict[str, Any]) -> None:
     """Node and relation JSON skip the encoder for plain attributes: byte for byte what the
-    encoder writes (digests and the hash chain depend on it), including the names and values
-    that send it back to the encoder (floats, lists)."""
+    encoder writes (digests and the hash chain depend on it), floats and lists included, and
+    for the names and values that send it back to the encoder (lists in lists)."""
     assert attributes_json(attributes) == canonical_json({"attributes": attributes})
 
 
