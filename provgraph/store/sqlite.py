@@ -216,10 +216,10 @@ class SQLiteStore:
                 written = [event_row_hash(i, d) for i, d in fresh]
                 stats.events = len(fresh)
                 stats.skipped_events = len(changes.events) - stats.events
-                stats.nodes_written, nodes = self._write_nodes(
+                stats.nodes_written, nodes, new_nodes = self._write_nodes(
                     db, list(changes.nodes.values()), t)
                 stats.relations_written, relations = self._write_relations(
-                    db, list(changes.relations.values()), t)
+                    db, list(changes.relations.values()), t, new_nodes)
                 tombstones = self._retract(
                     db, changes.retracted_nodes, changes.retracted_relations, t
                 )
@@ -275,27 +275,35 @@ class SQLiteStore:
         return found
 
     def _write_nodes(self, db: sqlite3.Connection, rows: list[NodeRow], t: int
-                     ) -> tuple[set[str], list[RowHash]]:
+                     ) -> tuple[set[str], list[RowHash], set[str]]:
+        """Write the batch's node versions; also returns the nodes the store had never
+        held (no version, not even a tombstone)."""
         return self._write_versions(db, "node_versions", "id", t, [
             (r.node.id, r.digest, (r.node.kind.value, r.node.type, int(r.node.opaque), r.data,
                                    r.digest, 0)) for r in rows])
 
     def _write_relations(
-        self, db: sqlite3.Connection, rows: list[RelationRow], t: int
+        self, db: sqlite3.Connection, rows: list[RelationRow], t: int, new_nodes: set[str],
     ) -> tuple[set[str], list[RowHash]]:
-        return self._write_versions(db, "relation_versions", "key", t, [
+        """Write the batch's relation versions. A relation from a node the store had never
+        held has never been stored either (every relation's ends are stored nodes, and a
+        node's versions are never deleted): its current version is not looked up."""
+        keys, hashes, _ = self._write_versions(db, "relation_versions", "key", t, [
             (r.key, r.digest, (r.relation.relation.value, r.relation.from_, r.relation.to,
                                r.relation.role, int(r.relation.follows), r.data, r.digest, 0))
-            for r in rows])
+            for r in rows], {r.key for r in rows if r.relation.from_ in new_nodes})
+        return keys, hashes
 
     def _write_versions(
         self, db: sqlite3.Connection, table: str, column: str, t: int,
-        rows: list[tuple[str, str, tuple[Any, ...]]],
-    ) -> tuple[set[str], list[RowHash]]:
+        rows: list[tuple[str, str, tuple[Any, ...]]], absent: Collection[str] = (),
+    ) -> tuple[set[str], list[RowHash], set[str]]:
         """Write ``(key, digest, columns after key and version)`` rows whose content differs
         from the current version (or that revive a tombstone) as new versions, superseding
-        the current ones; returns their keys and chain hashes."""
-        current = self._current(db, table, column, [key for key, _, _ in rows])
+        the current ones; returns their keys, their chain hashes and the keys that had no
+        version. Keys in ``absent`` are known to have none and are not looked up."""
+        current = self._current(db, table, column,
+                                [key for key, _, _ in rows if key not in absent])
         changed = [(key, columns) for key, digest, columns in rows
                    if key not in current or current[key][0] != digest or current[key][2]]
         db.executemany(
@@ -311,7 +319,8 @@ class SQLiteStore:
             # In key order: the primary key's B-tree takes a batch's rows page by page.
             [(*v, t, FOREVER) for v in sorted(values)],
         )
-        return {key for key, _ in changed}, [WRITTEN[table](*v) for v in values]
+        return ({key for key, _ in changed}, [WRITTEN[table](*v) for v in values],
+                {key for key, _, _ in rows if key not in current})
 
     def _retract(
         self, db: sqlite3.Connection, node_ids: Collection[str], keys: Iterable[str], t: int

@@ -109,6 +109,24 @@ def test_retracting_a_node_retracts_its_relations(reference: Graph) -> None:
     assert reference.node("c3").version == 3
 
 
+def test_a_relation_revived_with_its_retracted_source_gets_its_next_version(
+        graph: Graph) -> None:
+    # A batch's relations from nodes the store never held are not looked up (they cannot
+    # exist); a retracted node was held, so its relation's tombstone is found and revived.
+    graph.ingest({"id": "1", "nodes": [{"id": "a", "kind": "entity"},
+                                       {"id": "b", "kind": "entity"}],
+                  "relations": [{"relation": "wasDerivedFrom", "from": "a", "to": "b"}]})
+    graph.ingest({"id": "2", "retract": {"nodes": ["a"]}})
+    assert graph.ancestry("b").to_dict()["nodes"] == []
+    # (Looked up as new, its version 1 would collide with the stored one.)
+    result = graph.ingest({"id": "3", "nodes": [{"id": "a", "kind": "entity"}],
+                           "relations": [{"relation": "wasDerivedFrom", "from": "a",
+                                          "to": "b"}]})
+    assert result.relation_versions == 1
+    assert graph.ancestry("a").ids == {"b"}
+    assert graph.verify().ok
+
+
 def test_becoming_opaque_stops_walks_only_from_then_on(reference: Graph) -> None:
     t1 = _between()
     reference.ingest(EventBuilder("opaque-m1").entity(
