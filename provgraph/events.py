@@ -16,9 +16,9 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provgraph.encoding import (
     attributes_json,
@@ -59,6 +59,11 @@ class Retraction(BaseModel):
 class Event(BaseModel):
     """One native provgraph event (schema version 1)."""
 
+    # The rows, computed once, in a slot rather than a private attribute: pydantic sets up a
+    # model's private attributes in Python for every instance (2.4 µs an event, measured),
+    # and a slot is neither compared, dumped nor copied.
+    __slots__ = ("_rows_cache",)
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     schema_: Literal["provgraph/event/1"] = Field(default="provgraph/event/1", alias="schema")
@@ -67,19 +72,21 @@ class Event(BaseModel):
     relations: list[Relation] = Field(default_factory=list)
     retract: Retraction = Field(default_factory=Retraction)
 
-    _rows: tuple[list[NodeRow], list[RelationRow], str] | None = PrivateAttr(default=None)
+    if TYPE_CHECKING:  # the slot, for type checkers only (pydantic would make it private)
+        _rows_cache: tuple[list[NodeRow], list[RelationRow], str]
 
     def rows(self) -> tuple[list[NodeRow], list[RelationRow], str]:
         """The event's node rows, relation rows and content digest (computed once)."""
-        # The private slot read directly: ``self._rows`` goes through pydantic's __getattr__.
-        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
-        rows: tuple[list[NodeRow], list[RelationRow], str] | None = private["_rows"]
-        if rows is None:
-            nodes = [node_row(n) for n in self.nodes]
-            relations = [relation_row(r) for r in self.relations]
-            parts = [row.digest for row in nodes] + [row.digest for row in relations]
-            parts += sorted(self.retract.nodes) + sorted(r.key for r in self.retract.relations)
-            rows = private["_rows"] = (nodes, relations, joined_digest(parts, "\x1e"))
+        try:
+            return self._rows_cache
+        except AttributeError:
+            pass
+        nodes = [node_row(n) for n in self.nodes]
+        relations = [relation_row(r) for r in self.relations]
+        parts = [row.digest for row in nodes] + [row.digest for row in relations]
+        parts += sorted(self.retract.nodes) + sorted(r.key for r in self.retract.relations)
+        rows = (nodes, relations, joined_digest(parts, "\x1e"))
+        object.__setattr__(self, "_rows_cache", rows)  # the model is frozen
         return rows
 
     def digest(self) -> str:

@@ -312,12 +312,14 @@ class SQLiteStore:
         )
         values = [(key, current.get(key, ("", 0, 0))[1] + 1, *columns)
                   for key, columns in changed]
+        # In key order: the primary key's B-tree takes a batch's rows page by page, and the
+        # chain entry, which lists rows in order, finds them sorted already.
+        values.sort()
         marks = ", ".join("?" * (len(COLUMNS[table].split(",")) + 2))
         db.executemany(
             f"INSERT INTO {table}({COLUMNS[table]}, recorded_at, superseded_at)"
             f" VALUES ({marks})",
-            # In key order: the primary key's B-tree takes a batch's rows page by page.
-            [(*v, t, FOREVER) for v in sorted(values)],
+            [(*v, t, FOREVER) for v in values],
         )
         return ({key for key, _ in changed}, [WRITTEN[table](*v) for v in values],
                 {key for key, _, _ in rows if key not in current})
