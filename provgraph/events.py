@@ -168,7 +168,7 @@ def node_row(node: Node) -> NodeRow:
         if getattr(node, name) is not None:
             data[name] = getattr(node, name)
     text = record_json(data) if len(data) > 1 else attributes_json(node.attributes)
-    return _NEW(NodeRow, (node, text, node_digest(node.id, node.kind.value, node.type,
+    return _NEW(NodeRow, (node, text, node_digest(node.id, node.kind._value_, node.type,
                                                   node.opaque, text)))
 
 

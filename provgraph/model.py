@@ -200,7 +200,9 @@ class Relation(_Record):
     @property
     def key(self) -> str:
         """The relation's identity: relation, ends, role and explicit id (if any)."""
-        return relation_key(self.relation.value, self.from_, self.to, self.role, self.id)
+        # ``_value_``: the member's value read directly (``.value`` is a Python property,
+        # 0.12 µs more, paid millions of times on a large import).
+        return relation_key(self.relation._value_, self.from_, self.to, self.role, self.id)
 
     @property
     def follows(self) -> bool:

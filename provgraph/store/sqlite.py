@@ -279,7 +279,7 @@ class SQLiteStore:
         """Write the batch's node versions; also returns the nodes the store had never
         held (no version, not even a tombstone)."""
         return self._write_versions(db, "node_versions", "id", t, [
-            (r.node.id, r.digest, (r.node.kind.value, r.node.type, int(r.node.opaque), r.data,
+            (r.node.id, r.digest, (r.node.kind._value_, r.node.type, int(r.node.opaque), r.data,
                                    r.digest, 0)) for r in rows])
 
     def _write_relations(
@@ -289,7 +289,7 @@ class SQLiteStore:
         held has never been stored either (every relation's ends are stored nodes, and a
         node's versions are never deleted): its current version is not looked up."""
         keys, hashes, _ = self._write_versions(db, "relation_versions", "key", t, [
-            (r.key, r.digest, (r.relation.relation.value, r.relation.from_, r.relation.to,
+            (r.key, r.digest, (r.relation.relation._value_, r.relation.from_, r.relation.to,
                                r.relation.role, int(r.relation.follows), r.data, r.digest, 0))
             for r in rows], {r.key for r in rows if r.relation.from_ in new_nodes})
         return keys, hashes
@@ -300,8 +300,9 @@ class SQLiteStore:
     ) -> tuple[set[str], list[RowHash], set[str]]:
         """Write ``(key, digest, columns after key and version)`` rows whose content differs
         from the current version (or that revive a tombstone) as new versions, superseding
-        the current ones; returns their keys, their chain hashes and the keys that had no
-        version. Keys in ``absent`` are known to have none and are not looked up."""
+        the current ones; returns their keys, their chain hashes and (for nodes) the keys
+        that had no version. Keys in ``absent`` are known to have none and are not looked
+        up."""
         current = self._current(db, table, column,
                                 [key for key, _, _ in rows if key not in absent])
         changed = [(key, columns) for key, digest, columns in rows
@@ -322,7 +323,8 @@ class SQLiteStore:
             [(*v, t, FOREVER) for v in values],
         )
         return ({key for key, _ in changed}, [WRITTEN[table](*v) for v in values],
-                {key for key, _, _ in rows if key not in current})
+                {key for key, _, _ in rows if key not in current} if table == "node_versions"
+                else set())
 
     def _retract(
         self, db: sqlite3.Connection, node_ids: Collection[str], keys: Iterable[str], t: int
