@@ -305,14 +305,16 @@ class SQLiteStore:
         up."""
         current = self._current(db, table, column,
                                 [key for key, _, _ in rows if key not in absent])
-        changed = [(key, columns) for key, digest, columns in rows
-                   if key not in current or current[key][0] != digest or current[key][2]]
+        # (key, next version, columns) of the rows that change something; most of a large
+        # import's keys are new (version 1).
+        values = [(key, 1, *columns) if key not in current else
+                  (key, current[key][1] + 1, *columns)
+                  for key, digest, columns in rows
+                  if key not in current or current[key][0] != digest or current[key][2]]
         db.executemany(
             f"UPDATE {table} SET superseded_at = ? WHERE {column} = ? AND superseded_at = ?",
-            [(t, key, FOREVER) for key, _ in changed if key in current],
+            [(t, v[0], FOREVER) for v in values if v[0] in current],
         )
-        values = [(key, current.get(key, ("", 0, 0))[1] + 1, *columns)
-                  for key, columns in changed]
         # In key order: the primary key's B-tree takes a batch's rows page by page, and the
         # chain entry, which lists rows in order, finds them sorted already.
         values.sort()
@@ -322,7 +324,7 @@ class SQLiteStore:
             f" VALUES ({marks})",
             [(*v, t, FOREVER) for v in values],
         )
-        return ({key for key, _ in changed}, [WRITTEN[table](*v) for v in values],
+        return ({v[0] for v in values}, [WRITTEN[table](*v) for v in values],
                 {key for key, _, _ in rows if key not in current} if table == "node_versions"
                 else set())
 
