@@ -181,8 +181,9 @@ def relation_digest_hash(
     whether traversals follow it, so verify checks ``relation``, ``src``, ``dst`` and
     ``follow`` against them. Ends holding ``->`` (which the key cannot split) and rows as
     :func:`node_digest_hash` describes are hashed whole, as in form 1."""
-    if "->" in src or "->" in dst or not (written or _relation_agrees(
-            key, relation, src, dst, role, follow, data, digest, retracted)):
+    # The columns' types first (verify reads what anyone may have written), then the ends.
+    if not (written or _relation_agrees(key, relation, src, dst, role, follow, data, digest,
+                                        retracted)) or "->" in src or "->" in dst:
         return relation_row_hash(key, version, relation, src, dst, role, follow, data,
                                  digest, retracted)
     return ("r", key, _version(version), _tombstone(digest) if retracted else digest)
@@ -248,7 +249,7 @@ def copied_row_hash(kind: str, columns: tuple[Any, ...]) -> RowHash:
 
 def form_of(body: str) -> int:
     """The form of row hash an entry's body lists."""
-    return FORM if body.startswith('{"form":2,') else 1
+    return 2 if body.startswith('{"form":2,') else 1
 
 
 def event_row_hash(id: str, digest: str) -> RowHash:

@@ -132,6 +132,15 @@ def test_a_rewritten_chain_fails_against_the_head_kept_elsewhere(graph: Graph) -
         graph.verify(head="latest")
 
 
+@pytest.mark.parametrize("backend", ["neo4j"])  # a graph outside provgraph's nodes
+def test_a_relationship_between_nodes_without_ids_is_named(graph: Graph) -> None:
+    _ingest_in_batches(graph)
+    Tamper(graph).run("", "CREATE (:Other)-[:wasDerivedFrom {follow: 2}]->(:Other)")
+    problems = graph.verify().problems
+    assert any("(None)-[:wasDerivedFrom]->(None)" in p and "added outside provgraph" in p
+               for p in problems), problems
+
+
 @pytest.mark.parametrize("backend", ["neo4j"])  # Neo4j's own derived state
 def test_opaque_intervals_edited_in_neo4j_are_named(graph: Graph) -> None:
     _ingest_in_batches(graph)
