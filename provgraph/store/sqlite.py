@@ -204,8 +204,12 @@ class SQLiteStore:
                 changes, stats.refused = admit(
                     changes, self._known(db, list(changes.events)),
                     self._current_versions(db, changes.expect))
+                # The checks' kinds and the current versions of the batch's nodes, in one
+                # read when there are checks (the nodes are among what they check).
+                nodes_now = None
                 if changes.checks:
-                    kinds = self.kinds(changes.check_nodes, NOW)
+                    nodes_now, kinds = self._nodes_now(db, changes.check_nodes
+                                                       | changes.nodes.keys())
                     for check in changes.checks:
                         check(kinds)
                 fresh = list(changes.events.items())
@@ -217,7 +221,7 @@ class SQLiteStore:
                 stats.events = len(fresh)
                 stats.skipped_events = len(changes.events) - stats.events
                 stats.nodes_written, nodes, new_nodes = self._write_nodes(
-                    db, list(changes.nodes.values()), t)
+                    db, list(changes.nodes.values()), t, nodes_now)
                 stats.relations_written, relations = self._write_relations(
                     db, list(changes.relations.values()), t, new_nodes)
                 tombstones = self._retract(
@@ -274,13 +278,31 @@ class SQLiteStore:
                 found[key] = (digest, version, retracted)
         return found
 
-    def _write_nodes(self, db: sqlite3.Connection, rows: list[NodeRow], t: int
+    @staticmethod
+    def _nodes_now(db: sqlite3.Connection, ids: Iterable[str]
+                   ) -> tuple[dict[str, tuple[str, int, int]], dict[str, NodeKind]]:
+        """The current versions of the nodes among ``ids`` (id -> digest, version,
+        retracted, tombstones included), and the kinds of those not retracted."""
+        versions: dict[str, tuple[str, int, int]] = {}
+        kinds: dict[str, NodeKind] = {}
+        for node_id, kind, type_, opaque, digest, version, retracted in db.execute(
+                "SELECT n.id, n.kind, n.type, n.opaque, n.digest, n.version, n.retracted"
+                " FROM json_each(?) j JOIN node_versions n ON n.id = j.value"
+                " WHERE n.superseded_at = ?", (json.dumps(sorted(ids)), FOREVER)):
+            versions[node_id] = (digest, version, retracted)
+            if not retracted:
+                kinds[node_id] = (kind, type_, bool(opaque))
+        return versions, kinds
+
+    def _write_nodes(self, db: sqlite3.Connection, rows: list[NodeRow], t: int,
+                     current: dict[str, tuple[str, int, int]] | None = None,
                      ) -> tuple[set[str], list[RowHash], set[str]]:
-        """Write the batch's node versions; also returns the nodes the store had never
-        held (no version, not even a tombstone)."""
+        """Write the batch's node versions (``current``: their current versions, when
+        already read); also returns the nodes the store had never held (no version, not
+        even a tombstone)."""
         return self._write_versions(db, "node_versions", "id", t, [
             (r.node.id, r.digest, (r.node.kind._value_, r.node.type, int(r.node.opaque), r.data,
-                                   r.digest, 0)) for r in rows])
+                                   r.digest, 0)) for r in rows], current=current)
 
     def _write_relations(
         self, db: sqlite3.Connection, rows: list[RelationRow], t: int, new_nodes: set[str],
@@ -297,14 +319,16 @@ class SQLiteStore:
     def _write_versions(
         self, db: sqlite3.Connection, table: str, column: str, t: int,
         rows: list[tuple[str, str, tuple[Any, ...]]], absent: Collection[str] = (),
+        current: dict[str, tuple[str, int, int]] | None = None,
     ) -> tuple[set[str], list[RowHash], set[str]]:
         """Write ``(key, digest, columns after key and version)`` rows whose content differs
         from the current version (or that revive a tombstone) as new versions, superseding
         the current ones; returns their keys, their chain hashes and (for nodes) the keys
         that had no version. Keys in ``absent`` are known to have none and are not looked
-        up."""
-        current = self._current(db, table, column,
-                                [key for key, _, _ in rows if key not in absent])
+        up; ``current``, when given, holds the current versions of every key already."""
+        if current is None:
+            current = self._current(db, table, column,
+                                    [key for key, _, _ in rows if key not in absent])
         # (key, next version, columns) of the rows that change something; most of a large
         # import's keys are new (version 1).
         values = [(key, 1, *columns) if key not in current else

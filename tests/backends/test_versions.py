@@ -127,6 +127,22 @@ def test_a_relation_revived_with_its_retracted_source_gets_its_next_version(
     assert graph.verify().ok
 
 
+@pytest.mark.parametrize("batch_size", [None, 1])
+def test_a_retracted_node_is_unknown_to_new_relations(graph: Graph,
+                                                      batch_size: int | None) -> None:
+    # Checked inside the write (one transaction) and before it (several): the retracted
+    # node's tombstone is its current version, and it defines nothing.
+    graph.ingest({"id": "1", "nodes": [{"id": "a", "kind": "entity"},
+                                       {"id": "b", "kind": "entity"}]})
+    graph.ingest({"id": "2", "retract": {"nodes": ["a"]}})
+    with pytest.raises(InvalidEventError, match="field relations.0.to: unknown node 'a'"):
+        graph.ingest([{"id": "3", "nodes": [{"id": "c", "kind": "entity"}]},
+                      {"id": "4", "relations": [{"relation": "wasDerivedFrom", "from": "b",
+                                                 "to": "a"}]}], batch_size=batch_size)
+    assert graph.store.known_events(["3", "4"]) == {}
+    assert graph.verify().ok
+
+
 def test_becoming_opaque_stops_walks_only_from_then_on(reference: Graph) -> None:
     t1 = _between()
     reference.ingest(EventBuilder("opaque-m1").entity(
