@@ -96,8 +96,13 @@ class Event(BaseModel):
 
 def _describe(error: ValidationError, label: str) -> str:
     first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(event)"
-    return f"{label}: field {where}: {first['msg']}"
+    loc = first["loc"]
+    message = first["msg"]
+    if loc and loc[-1] == "[key]":  # a mapping's key, not a field of its own
+        loc = loc[:-2]
+        message = f"name {first['input']!r}: {message}"
+    where = ".".join(str(part) for part in loc) or "(event)"
+    return f"{label}: field {where}: {message}"
 
 
 def parse_event(data: Any, position: int | None = None) -> Event:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "AGENT_TYPES",
@@ -115,20 +115,10 @@ _ID_PATTERN = r"^\S(.*\S)?$"
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    @field_validator("attributes", check_fields=False)
-    @classmethod
-    def _scalar_attributes(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for key, item in value.items():
-            if not key:
-                raise ValueError("attribute names must not be empty")
-            items = item if isinstance(item, list) else [item]
-            for element in items:
-                if element is not None and not isinstance(element, (str, int, float, bool)):
-                    raise ValueError(
-                        f"attribute {key!r} must be a JSON scalar or a list of scalars, "
-                        f"not {type(element).__name__}"
-                    )
-        return value
+
+#: Attributes: non-empty names, each a JSON scalar or a list of scalars (checked by pydantic's
+#: core, no Python call per record).
+Attributes = dict[Annotated[str, Field(min_length=1)], AttributeValue]
 
 
 class Node(_Record):
@@ -141,7 +131,7 @@ class Node(_Record):
     id: Annotated[str, Field(min_length=1, max_length=1024, pattern=_ID_PATTERN)]
     kind: Kind
     type: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    attributes: Attributes = Field(default_factory=dict)
     opaque: bool = False
     opaque_reason: str | None = None
     started_at: str | None = None
@@ -178,7 +168,7 @@ class Relation(_Record):
     from_: Annotated[str, Field(alias="from", min_length=1, max_length=1024)]
     to: Annotated[str, Field(min_length=1, max_length=1024)]
     role: str | None = None
-    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    attributes: Attributes = Field(default_factory=dict)
     copies: dict[str, str] = Field(default_factory=dict)
     granularity: Literal["members"] | None = None
     alternative: bool = False

@@ -166,6 +166,8 @@ def test_becoming_opaque_stops_walks_only_from_then_on(reference: Graph) -> None
          "event 'x': field relations.0.from: used needs an activity here, but 'M1' is an entity"),
         ({"id": "x", "nodes": [{"id": "a", "kind": "entity", "attributes": {"k": {"x": 1}}}]},
          "event 'x': field nodes.0.attributes"),
+        ({"id": "x", "nodes": [{"id": "a", "kind": "entity", "attributes": {"": 1}}]},
+         "event 'x': field nodes.0.attributes: name '': String should have at least 1"),
         ({"id": "x", "nodes": [{"id": "a", "kind": "entity", "colour": "red"}]},
          "event 'x': field nodes.0.colour: Extra inputs are not permitted"),
         ({"nodes": []}, "event #1: field id: Field required"),
