@@ -7,6 +7,9 @@
 // version of each node in $batch.nodes ([id, version, digest, opaque, retracted]) and of each
 // relation in $batch.relations ([key, version, digest, retracted]), and the current kind, type and
 // opacity of each node in $batch.refs ([id, kind, type, opaque]: what the batch's checks need).
+// Every lookup is an index seek by hint: a plan cached while the store was nearly empty once
+// scanned a whole index for each batch instead (seen as one read of a 100k-relation event's
+// parts taking minutes, in some runs of the test suite and not in others).
 // Parameters: $batch {events [string], nodes [string], relations [{key, from, to}],
 //   refs [string]}, $forever. (The lists travel in one map: Neo4j caches a plan per set of
 //   parameter types, and an empty list has a type of its own, so four list parameters would
@@ -25,11 +28,13 @@ CALL () {
 CALL () {
   UNWIND $batch.events AS id
   MATCH (e:PGEvent {id: id})
+  USING INDEX SEEK e:PGEvent(id)
   RETURN collect(e.id) AS known
 }
 CALL () {
   UNWIND $batch.nodes AS id
   MATCH (v:PGNodeVersion {id: id, superseded_at: $forever})
+  USING INDEX SEEK v:PGNodeVersion(id, superseded_at)
   RETURN collect([v.id, v.version, v.digest, v.opaque, v.retracted]) AS nodes
 }
 CALL () {
@@ -41,9 +46,10 @@ CALL () {
   // for the first 20,000 relations written to a store emptied after holding 300k), and an
   // older form expanded a hub from its end.
   MATCH (a:PGNode {id: row.from})
+  USING INDEX SEEK a:PGNode(id)
   CALL (a, row) {
     MATCH (a)-[r]->(b:PGNode {id: row.to})
-    USING INDEX b:PGNode(id)
+    USING INDEX SEEK b:PGNode(id)
     WHERE r.key = row.key AND r.superseded_at = $forever
     RETURN [r.key, r.version, r.digest, r.retracted] AS found
   }
@@ -52,6 +58,7 @@ CALL () {
 CALL () {
   UNWIND $batch.refs AS id
   MATCH (v:PGNodeVersion {id: id, superseded_at: $forever})
+  USING INDEX SEEK v:PGNodeVersion(id, superseded_at)
   WHERE NOT v.retracted
   RETURN collect([v.id, v.kind, v.type, v.opaque]) AS kinds
 }
