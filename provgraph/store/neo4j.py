@@ -382,10 +382,10 @@ class Neo4jStore:
             if bool(opaque) != node.opaque:
                 sources.add(node.id)  # its projected edges appear or go
             node_rows.append({
-                "id": node.id, "kind": node.kind.value, "type": node.type,
+                "id": node.id, "kind": node.kind._value_, "type": node.type,
                 "opaque": node.opaque, "data": row.data, "digest": row.digest,
                 "version": version + 1})
-            written.append(written_node_hash(node.id, version + 1, node.kind.value,
+            written.append(written_node_hash(node.id, version + 1, node.kind._value_,
                                              node.type, node.opaque, row.data, row.digest,
                                              False))
         relation_rows: list[dict[str, Any]] = []
@@ -395,14 +395,14 @@ class Neo4jStore:
             if version and digest == rrow.digest and not retracted:
                 continue
             relation_rows.append({
-                "key": rrow.key, "relation": rel.relation.value, "from": rel.from_,
+                "key": rrow.key, "relation": rel.relation._value_, "from": rel.from_,
                 "to": rel.to, "role": rel.role, "follow": rel.follows, "data": rrow.data,
                 "digest": rrow.digest, "version": version + 1,
-                "projected": projected_type(rel.relation.value),
+                "projected": projected_type(rel.relation._value_),
                 # The projection keeps a key only where readers cannot compute it.
                 "odd_key": rrow.key if rel.id else None})
             written.append(written_relation_hash(
-                rrow.key, version + 1, rel.relation.value, rel.from_, rel.to, rel.role,
+                rrow.key, version + 1, rel.relation._value_, rel.from_, rel.to, rel.role,
                 rel.follows, rrow.data, rrow.digest, False))
         stats.node_versions = len(node_rows)
         stats.relation_versions = len(relation_rows)
