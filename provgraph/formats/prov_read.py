@@ -138,6 +138,7 @@ def prov_events(document: dict[str, Any]) -> list[dict[str, Any]]:
                         raise InvalidEventError(
                             f"invalid PROV-JSON: {where}: {section} {record_id!r} must be an"
                             " object of attributes")
+                    _check_values(attributes, f"{where}: {section} {record_id!r}")
                     entry = {"record": section, "bundle": bundle, "attributes": attributes,
                              "prefix": prefix}
                     if section in NODE_RECORDS:
@@ -197,6 +198,19 @@ def prov_events(document: dict[str, Any]) -> list[dict[str, Any]]:
     out_relations = [prov_relation(rel) for rel in relations.values()]
     return [{"id": "prov-json:" + _digest(document), "nodes": out_nodes,
              "relations": out_relations}]
+
+
+def _check_values(attributes: dict[str, Any], where: str) -> None:
+    """Refuse a value object without its value: PROV-JSON writes a typed or tagged value as
+    ``{"$": value, "type": ...}`` (or ``"lang"``), and one without ``"$"`` says nothing a
+    reader can take (the prov library refuses it; kept, it would be exported again as a
+    document no reader accepts)."""
+    for name, value in attributes.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and "$" not in item:
+                raise InvalidEventError(
+                    f"invalid PROV-JSON: {where}: attribute {name!r}: a value object needs"
+                    ' its value as "$"')
 
 
 def prov_node(node_id: str, info: dict[str, Any], partial: list[dict[str, Any]]
