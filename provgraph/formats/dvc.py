@@ -88,6 +88,8 @@ def _yaml(path: Path) -> Any:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise InvalidEventError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from e
+    except RecursionError as e:
+        raise InvalidEventError(f"{path}: YAML nested too deeply to read") from e
 
 
 def _stages(lock: Path) -> dict[str, dict[str, Any]]:

@@ -101,6 +101,8 @@ def front_matter(card: str) -> dict[str, Any]:
         data = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as e:
         raise InvalidEventError(f"model card: invalid YAML metadata: {e}") from e
+    except RecursionError as e:
+        raise InvalidEventError("model card: YAML metadata nested too deeply to read") from e
     if not isinstance(data, dict):
         raise InvalidEventError("model card: the metadata block must be a YAML mapping")
     return data

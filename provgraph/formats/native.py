@@ -27,6 +27,8 @@ def read_native(path: Path) -> list[Any]:
             if e.msg != "Extra data":
                 raise InvalidEventError(
                     f"{path}:{e.lineno}: invalid JSON: {e.msg} (column {e.colno})") from e
+        except RecursionError as e:
+            raise InvalidEventError(f"{path}: invalid JSON: nested too deeply to read") from e
         else:
             return data if isinstance(data, list) else [data]
     events = []
@@ -36,4 +38,7 @@ def read_native(path: Path) -> list[Any]:
                 events.append(json.loads(line))
             except json.JSONDecodeError as e:
                 raise InvalidEventError(f"{path}:{number}: invalid JSON: {e.msg}") from e
+            except RecursionError as e:
+                raise InvalidEventError(
+                    f"{path}:{number}: invalid JSON: nested too deeply to read") from e
     return events

@@ -99,6 +99,8 @@ def load_document(source: Any) -> dict[str, Any]:
         document = json.loads(text)
     except json.JSONDecodeError as e:
         raise InvalidEventError(f"invalid PROV-JSON: line {e.lineno}: {e.msg}") from e
+    except RecursionError as e:
+        raise InvalidEventError("invalid PROV-JSON: nested too deeply to read") from e
     if not isinstance(document, dict):
         raise InvalidEventError("invalid PROV-JSON: the document must be a JSON object")
     return document
@@ -200,6 +202,11 @@ def prov_events(document: dict[str, Any]) -> list[dict[str, Any]]:
              "relations": out_relations}]
 
 
+#: A PROV-JSON attribute value is a scalar, a value object or a list of them; anything
+#: nested deeper than this is refused (kept verbatim, it could not be written back).
+MAX_VALUE_DEPTH = 16
+
+
 def _check_values(attributes: dict[str, Any], where: str) -> None:
     """Refuse a value object without its value: PROV-JSON writes a typed or tagged value as
     ``{"$": value, "type": ...}`` (or ``"lang"``), and one without ``"$"`` says nothing a
@@ -211,6 +218,31 @@ def _check_values(attributes: dict[str, Any], where: str) -> None:
                 raise InvalidEventError(
                     f"invalid PROV-JSON: {where}: attribute {name!r}: a value object needs"
                     ' its value as "$"')
+        if _nested_beyond(value, MAX_VALUE_DEPTH):
+            raise InvalidEventError(
+                f"invalid PROV-JSON: {where}: attribute {name!r}: a value nested deeper than"
+                f" {MAX_VALUE_DEPTH} levels")
+
+
+def _nested_beyond(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` deep in ``value`` (a list of
+    scalars is one deep), found without recursion: a value nested thousands deep is what this
+    refuses.
+
+    >>> _nested_beyond([1, [2]], 2), _nested_beyond([1, [[2]]], 2)
+    (False, True)
+    """
+    depth = 0
+    level = [value]
+    while True:
+        containers = [item for item in level if isinstance(item, (list, dict))]
+        if not containers:
+            return False
+        depth += 1
+        if depth > limit:
+            return True
+        level = [inner for item in containers
+                 for inner in (item.values() if isinstance(item, dict) else item)]
 
 
 def prov_node(node_id: str, info: dict[str, Any], partial: list[dict[str, Any]]

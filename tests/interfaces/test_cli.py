@@ -157,6 +157,20 @@ def test_import_rejects_invalid_json_and_writes_nothing(uri: str, tmp_path: Path
     assert run(uri, "show", "raw@1")[0] == 1
 
 
+@pytest.mark.parametrize("form", ["native", "openlineage", "prov-json"])
+def test_import_refuses_json_nested_too_deeply_to_read(uri: str, tmp_path: Path,
+                                                       form: str) -> None:
+    # Python's parser gives up (RecursionError) on JSON nested thousands deep: one line
+    # naming the file, not "unexpected RecursionError", and nothing written.
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    code, _, err = run(uri, "import", "--format", form, str(deep))
+    assert code == 1
+    assert err.strip().endswith("nested too deeply to read"), err
+    assert "Recursion" not in err and err.count("\n") == 1
+    assert run(uri, "show", "raw@1")[0] == 1
+
+
 def test_import_names_the_bad_event_and_field(uri: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     events = reference_events()

@@ -133,6 +133,7 @@ def test_dvc_files_are_read_from_a_project_directory(project: Path) -> None:
     ("schema: '2.0'\nstages:\n  a:\n    cmd: x\n    deps:\n    - md5: abc\n",
      "field stages.a.deps.0.path"),
     ("schema: '2.0'\nstages: [oops", "not valid YAML"),
+    ("schema: '2.0'\nstages: " + "[" * 5000 + "]" * 5000, "YAML nested too deeply to read"),
 ])
 def test_a_bad_dvc_lock_gets_one_line_and_writes_nothing(
         tmp_path: Path, lock: str, message: str) -> None:

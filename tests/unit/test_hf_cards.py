@@ -101,6 +101,7 @@ def test_explicit_relation_wins() -> None:
 @pytest.mark.parametrize(("card", "message"), [
     ("# no metadata", "no YAML metadata block"),
     ("---\nbase_model: [unclosed\n---\n", "invalid YAML metadata"),
+    ("---\nx: " + "[" * 5000 + "]" * 5000 + "\n---\n", "YAML metadata nested too deeply"),
     ("---\nbase_model_relation: distilled\nbase_model: x/y\n---\n",
      "field base_model_relation: 'distilled' is not one of"),
     ("---\nbase_model: 42\n---\n", "field base_model: expected a name"),

@@ -127,6 +127,9 @@ def test_first_provenance_challenge_ancestry_matches_a_graph_computation() -> No
     ('{"entity": {"ex:e": {}}, "wasFooedBy": {}}', "unknown record type 'wasFooedBy'"),
     ('{"used": {"_:u": {"prov:activity": 5}}}', "prov:activity must name a node"),
     ('["a"]', "the document must be a JSON object"),
+    ("[" * 100_000 + "]" * 100_000, "invalid PROV-JSON: nested too deeply to read"),
+    ('{"entity": {"ex:e": {"ex:a": ' + "[" * 17 + "]" * 17 + "}}}",
+     "entity 'ex:e': attribute 'ex:a': a value nested deeper than 16 levels"),
     ('{"entity": {"ex:e": {"ex:a": [1, {"type": "xsd:int"}]}}}',
      "entity 'ex:e': attribute 'ex:a': a value object needs its value as \"\\$\""),
 ])
