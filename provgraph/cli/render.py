@@ -75,8 +75,9 @@ def render_why(result: Why, checks: dict[str, str]) -> str:
 
 def render_where(result: Where) -> str:
     """The copy chain of an attribute, its origin and any conflicts."""
+    origin = result.origin or "none (the copies form a cycle)"
     out = [" <- ".join(f"{c['node']}.{c['attribute']}={json.dumps(c['value'])}"
-                       for c in result.chain), f"origin: {result.origin}"]
+                       for c in result.chain), f"origin: {origin}"]
     out += [f"conflict at {c['node']}: {c['reason']}" for c in result.conflicts]
     return "\n".join(out)
 

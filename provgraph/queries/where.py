@@ -17,7 +17,8 @@ from provgraph.store.base import Store, StoredRelation
 
 @dataclass
 class Where:
-    """The chain of (node, attribute, value) locations from ``root`` back to ``origin``."""
+    """The chain of (node, attribute, value) locations from ``root`` back to ``origin``
+    (None when the copies form a cycle, which ``conflicts`` then names)."""
 
     root: str
     attribute: str
@@ -77,6 +78,14 @@ def where(store: Store, root: str, attribute: str, *, as_of: int) -> Where:
                 "reason": "copied value differs from its source",
             })
         here, name = edge.target, source_name
+        if (here, name) in seen:
+            # The copies lead back to a location already in the chain: no location set the
+            # value, so there is no origin to name (the chain stops before repeating).
+            result.conflicts.append({
+                "node": result.chain[-1]["node"], "attribute": result.chain[-1]["attribute"],
+                "source": here, "source_attribute": name,
+                "reason": "copies form a cycle: no origin"})
+            return result
     if len(result.chain) == 1 and result.chain[0]["value"] is None \
             and attribute not in (nodes[root].attributes if root in nodes else {}):
         raise NotFoundError(f"{root!r} has no attribute {attribute!r} and copied none")

@@ -7,6 +7,7 @@ import pytest
 
 import provgraph
 from provgraph import EventBuilder, NotFoundError
+from provgraph.cli.render import render_where
 from provgraph.graph import Graph
 
 
@@ -62,6 +63,23 @@ def test_where_reports_a_copy_that_differs(reference: Graph) -> None:
     assert [c["value"] for c in result.chain] == ["tok-B", "tok-X", "tok-B", "tok-B"]
     reasons = {(c["node"], c["source"]) for c in result.conflicts}
     assert reasons == {("S1-int8", "S1"), ("S1", "M1")}
+
+
+def test_where_names_no_origin_when_the_copies_form_a_cycle(graph: Graph) -> None:
+    # A copies its tokenizer from B, and B from A: neither set it. The chain stops before
+    # repeating, names no origin, and says why, in the CLI's words too.
+    b = EventBuilder("copy-cycle")
+    b.entity("A", "Model", tokenizer="bpe").entity("B", "Model", tokenizer="bpe")
+    b.derived("A", "B", copies={"tokenizer": "tokenizer"})
+    b.derived("B", "A", copies={"tokenizer": "tokenizer"})
+    graph.ingest(b.build())
+    result = graph.where("A", "tokenizer")
+    assert [c["node"] for c in result.chain] == ["A", "B"]
+    assert result.origin is None
+    assert result.conflicts == [{"node": "B", "attribute": "tokenizer", "source": "A",
+                                 "source_attribute": "tokenizer",
+                                 "reason": "copies form a cycle: no origin"}]
+    assert "origin: none (the copies form a cycle)" in render_where(result)
 
 
 def test_where_unknown_attribute_is_not_found(reference: Graph) -> None:
