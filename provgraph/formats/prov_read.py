@@ -211,13 +211,14 @@ def _check_values(attributes: dict[str, Any], where: str) -> None:
     """Refuse a value object without its value: PROV-JSON writes a typed or tagged value as
     ``{"$": value, "type": ...}`` (or ``"lang"``), and one without ``"$"`` says nothing a
     reader can take (the prov library refuses it; kept, it would be exported again as a
-    document no reader accepts)."""
+    document no reader accepts). A ``"$"`` holding a list, an object or null is refused too
+    (the prov library reads it as the text of a Python value and warns it will refuse it)."""
     for name, value in attributes.items():
         for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, dict) and "$" not in item:
+            if isinstance(item, dict) and not isinstance(item.get("$"), (str, int, float)):
                 raise InvalidEventError(
                     f"invalid PROV-JSON: {where}: attribute {name!r}: a value object needs"
-                    ' its value as "$"')
+                    ' its value as "$", a string or a number')
         if _nested_beyond(value, MAX_VALUE_DEPTH):
             raise InvalidEventError(
                 f"invalid PROV-JSON: {where}: attribute {name!r}: a value nested deeper than"
