@@ -27,6 +27,13 @@ HUB = {"id": "hub-event", "nodes": [{"id": "hub", "kind": "entity", "type": "Dat
     {"id": f"user-{i:02d}", "kind": "entity", "type": "Model"} for i in range(60)],
     "relations": [{"relation": "wasDerivedFrom", "from": f"user-{i:02d}", "to": "hub"}
                   for i in range(60)]}
+CYCLE = {"id": "cycle-event", "nodes": [
+    {"id": "cyc:A", "kind": "entity", "type": "Model", "attributes": {"tokenizer": "bpe"}},
+    {"id": "cyc:B", "kind": "entity", "type": "Model", "attributes": {"tokenizer": "bpe"}}],
+    "relations": [{"relation": "wasDerivedFrom", "from": "cyc:A", "to": "cyc:B",
+                   "copies": {"tokenizer": "tokenizer"}},
+                  {"relation": "wasDerivedFrom", "from": "cyc:B", "to": "cyc:A",
+                   "copies": {"tokenizer": "tokenizer"}}]}
 LATE = {"id": "late-event", "nodes": [{"id": "model:late", "kind": "entity", "type": "Model"}],
         "relations": [{"relation": "wasDerivedFrom", "from": "model:late", "to": "S1-int8"}]}
 
@@ -157,6 +164,7 @@ def served(tmp_path: Path) -> Iterator[str]:
     graph = provgraph.connect(f"sqlite:///{tmp_path / 'lineage.sqlite'}")
     graph.ingest(provgraph.demo.demo_events())
     graph.ingest(HUB)
+    graph.ingest(CYCLE)
     time.sleep(0.01)
     graph.ingest(LATE)
     port = _free_port()
@@ -298,6 +306,15 @@ def test_explorer_in_headless_chromium(served: str, browser: Any, tmp_path: Path
     browser.find_element(By.ID, "export-prov").click()
     exported = _wait(browser, lambda d: list(tmp_path.glob("S1-int8.prov.json")), "a download")
     assert "pgid:s1" in exported[0].read_text()
+
+    # where, when the copies go round in a cycle: no origin, said in words.
+    browser.get(f"{served}/?id=cyc:A")
+    _wait(browser, lambda d: "cyc:B" in _listed(d), "the cycle's view")
+    browser.find_element(By.ID, "where-attribute").send_keys("tokenizer")
+    browser.find_element(By.ID, "where").click()
+    label = _wait(browser, lambda d: d.find_element(By.ID, "where-label").text, "a chain")
+    assert "set nowhere (the copies form a cycle)" in label and "null" not in label
+    browser.save_screenshot(str(tmp_path / "where-cycle.png"))
 
     shot = tmp_path / "explorer.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
