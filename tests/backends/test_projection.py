@@ -5,6 +5,7 @@ is upgraded on connect."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -214,6 +215,22 @@ def test_any_type_is_counted_as_itself(graph: Graph) -> None:
     summary = graph.impact("base", summary=True)
     assert summary.counts == {t: 1 for t in odd}
     assert summary.affected == graph.impact("base").summary() == {}
+    # Walks read kind, type and opacity from the labels on Neo4j: each comes back as itself,
+    # whole and streamed.
+    expected = {f"n{i}": ("entity", t, False) for i, t in enumerate(odd)}
+    assert {n.id: (n.kind, n.type, n.opaque) for n in graph.impact("base").nodes} == expected
+    lines = [json.loads(line) for line in graph.impact_lines("base")]
+    assert {d["node"]["id"]: (d["node"]["kind"], d["node"]["type"], d["node"]["opaque"])
+            for d in lines if "node" in d} == expected
+    assert [(n.id, n.type) for n in graph.ancestry("n3").nodes] == [("base", "Model")]
+    graph.ingest({"id": "odd-opaque", "nodes": [
+        {"id": "n0", "kind": "entity", "type": odd[0], "opaque": True, "opaque_reason": "x"},
+        {"id": "top", "kind": "activity"}], "relations": [
+        {"relation": "used", "from": "top", "to": "n0"}]})
+    ancestry = graph.ancestry("top")
+    assert [(n.id, n.kind, n.type, n.opaque) for n in ancestry.nodes] == [
+        ("n0", "entity", odd[0], True)]
+    assert ancestry.opaque == ["n0"]
     assert graph.verify().ok
 
 
