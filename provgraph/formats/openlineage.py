@@ -305,7 +305,7 @@ def _column_lineage(target: str, dataset: _Dataset, inputs: dict[tuple[str, str]
     copies: dict[str, dict[str, str]] = {}
     for column, source in [(None, s) for s in wide] + [
             (column, s) for column, spec in fields.items()
-            for s in (spec if isinstance(spec, dict) else {}).get("inputFields", []) or []]:
+            for s in _input_fields(spec)]:
         if not isinstance(source, dict) or not source.get("name"):
             continue
         key = (str(source.get("namespace")), str(source.get("name")))
@@ -317,6 +317,17 @@ def _column_lineage(target: str, dataset: _Dataset, inputs: dict[tuple[str, str]
             columns.setdefault(f"column:{column}", f"column:{source['field']}")
     return [{"relation": "wasDerivedFrom", "from": target, "to": source_id, "copies": c}
             for source_id, c in sorted(copies.items())]
+
+
+def _input_fields(spec: Any) -> list[Any]:
+    """The ``inputFields`` of one column of a ``columnLineage`` facet; a malformed column
+    (not an object, or its ``inputFields`` not a list) names none, like a malformed facet.
+
+    >>> _input_fields({"inputFields": [{"name": "t"}]}), _input_fields({"inputFields": True})
+    ([{'name': 't'}], [])
+    """
+    found = spec.get("inputFields") if isinstance(spec, dict) else None
+    return found if isinstance(found, list) else []
 
 
 def _dedupe(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -394,7 +405,7 @@ def _references(event: AnyEvent) -> set[str]:
         sources: list[Any] = list(lineage["dataset"]) if isinstance(lineage.get("dataset"),
                                                                     list) else []
         for spec in fields.values():
-            sources += (spec if isinstance(spec, dict) else {}).get("inputFields", []) or []
+            sources += _input_fields(spec)
         symlinks = dataset.facets.get("symlinks")
         if isinstance(symlinks, dict) and isinstance(symlinks.get("identifiers"), list):
             sources += symlinks["identifiers"]

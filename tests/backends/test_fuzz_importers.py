@@ -137,3 +137,19 @@ def test_a_card_naming_a_model_in_invalid_unicode_is_refused(graph: Graph) -> No
     with pytest.raises(InvalidEventError, match="(?i)unicode"):
         graph.import_hf_card(card, "org/m")
     assert graph.verify().entries == 0
+
+
+@pytest.mark.parametrize("odd", [True, 5, 1.5, "body", {"name": "x"}, None])
+def test_a_malformed_column_of_column_lineage_names_no_source(graph: Graph, odd: Any) -> None:
+    # Found by the fuzzer above: a column whose inputFields was not a list made the
+    # OpenLineage importer fail with a raw TypeError (or iterate a string's characters).
+    # Like any malformed part of a facet it names no source; the other columns still do.
+    event = copy.deepcopy(OPENLINEAGE)
+    fields = event["outputs"][0]["facets"]["columnLineage"]["fields"]
+    fields["b"] = {"inputFields": odd}
+    graph.ingest_openlineage(event)
+    out = "openlineage:dataset/ns/out"
+    assert graph.where(out, "column:a").chain[-1]["node"] == "openlineage:dataset/ns/in"
+    assert graph.ancestry(out).ids == {"openlineage:run/" + event["run"]["runId"],
+                                       "openlineage:dataset/ns/in"}
+    assert graph.verify().ok
