@@ -13,10 +13,11 @@ from provgraph.cli.group import as_of_option, emit, format_option, main, open_gr
 from provgraph.cli.render import render_redaction, render_verify
 from provgraph.formats.dvc import read_dvc
 from provgraph.formats.hf_cards import read_card
-from provgraph.formats.native import read_native
+from provgraph.formats.native import parse_native, read_native
 from provgraph.formats.pictures import to_dot, to_mermaid
 from provgraph.formats.prov_convert import FORMATS as PROV_FORMATS
 from provgraph.formats.prov_convert import convert_prov
+from provgraph.formats.prov_read import parse_document
 from provgraph.ingest import IngestResult
 
 if TYPE_CHECKING:
@@ -25,6 +26,18 @@ if TYPE_CHECKING:
 IMPORT_FORMATS = ["native", "prov-json", "openlineage", "mlflow", "hf", "dvc"]
 EXPORT_FORMATS = ["prov-json", *PROV_FORMATS, "cyclonedx", "dot", "mermaid"]
 _OPENLINEAGE_BAR = 200  # events in a file from which an OpenLineage import shows a bar
+
+
+#: The FILE that stands for standard input.
+STDIN = Path("-")
+
+
+def _stdin() -> str:
+    """Standard input, whole, as text (an import is validated whole before it writes)."""
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError as e:
+        raise click.ClickException(f"-: cannot read standard input: {e}") from e
 
 
 def _written(result: IngestResult) -> str:
@@ -63,7 +76,8 @@ class _LateBar:
 
 
 @main.command("import")
-@click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, allow_dash=True,
+                                                   path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="native",
               show_default=True,
               help="What the files hold (openlineage: Run/Job/DatasetEvents, JSON or JSON"
@@ -81,7 +95,8 @@ class _LateBar:
 @click.pass_context
 def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri: str | None,
             repo_id: str | None, batch_size: int, quiet: bool) -> None:
-    """Import lineage events from FILES (JSON, a JSON list, or JSON Lines).
+    """Import lineage events from FILES (JSON, a JSON list, or JSON Lines; - reads
+    standard input, for native, OpenLineage and PROV-JSON).
 
     Every file is validated whole before anything is written: a bad event is named with its
     field and nothing of its file is stored. Events already imported are skipped, so an
@@ -97,6 +112,9 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri:
         return
     if not files:
         raise click.UsageError("give at least one FILE to import")
+    if fmt in ("dvc", "hf") and STDIN in files:
+        raise click.UsageError(f"- (standard input) is read as native, OpenLineage or"
+                               f" PROV-JSON, not --format {fmt}")
     if fmt == "dvc":
         projects = [read_dvc(path) for path in files]  # all validated before any write
         with open_graph(ctx) as graph:
@@ -123,15 +141,18 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, tracking_uri:
         return
     with open_graph(ctx) as graph:
         for path in files:
+            text = _stdin() if path == STDIN else None
             if fmt == "prov-json":
                 late = _LateBar(f"importing {path.name}", quiet)
                 try:
-                    result = graph.import_prov(path, progress=late.update, chunks=late.start)
+                    result = graph.import_prov(
+                        path if text is None else parse_document(text),
+                        progress=late.update, chunks=late.start)
                 finally:
                     late.close()
                 click.echo(f"{path}: {_written(result)}")
                 continue
-            events = read_native(path)
+            events = read_native(path) if text is None else parse_native(text, "-")
             if fmt == "openlineage":
                 # One transaction an event (a run's halves merge), so a bar from a few
                 # hundred events on.

@@ -20,7 +20,18 @@ def read_native(path: Path) -> list[Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise InvalidEventError(f"{path}: cannot read: {e}") from e
-    if path.suffix not in (".jsonl", ".ndjson"):
+    return parse_native(text, str(path), lines=path.suffix in (".jsonl", ".ndjson"))
+
+
+def parse_native(text: str, path: str, lines: bool = False) -> list[Any]:
+    r"""Native events from ``text``: one JSON event, a JSON list of them, or JSON Lines
+    (tried when the text is not one JSON value, or always with ``lines``); errors name
+    ``path`` (a file's name, or ``-`` for standard input) and the line.
+
+    >>> [e["id"] for e in parse_native('{"id": "a"}\n{"id": "b"}\n', "-")]
+    ['a', 'b']
+    """
+    if not lines:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:

@@ -95,6 +95,16 @@ def load_document(source: Any) -> dict[str, Any]:
             raise InvalidEventError(f"cannot read PROV-JSON {source}: {e}") from e
     else:
         text = str(source)
+    return parse_document(text)
+
+
+def parse_document(text: str) -> dict[str, Any]:
+    """A PROV-JSON document from its text (``load_document`` of a string holding JSON).
+
+    >>> parse_document("x")
+    Traceback (most recent call last):
+    provgraph.errors.InvalidEventError: invalid PROV-JSON: line 1: Expecting value
+    """
     try:
         document = json.loads(text)
     except json.JSONDecodeError as e:

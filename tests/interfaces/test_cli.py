@@ -9,6 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+import provgraph
 from provgraph.cli import main
 from provgraph.demo import reference_events
 from tests.json_lines import streamed_answer
@@ -146,6 +147,35 @@ def test_import_json_list_and_jsonl(uri: str, tmp_path: Path) -> None:
     assert "events.jsonl: 3 events imported" in out
     data = json.loads(run(uri, "ancestry", "S1-int8", "--format", "json")[1])
     assert len(data["nodes"]) == 13
+
+
+def test_import_reads_standard_input(uri: str, tmp_path: Path) -> None:
+    # `-` reads standard input, as JSON Lines (a pipe from another tool) or one PROV-JSON
+    # document; a bad stream is refused whole with its line, and formats that need a file
+    # say so.
+    lines = "\n".join(json.dumps(e) for e in reference_events()) + "\n"
+    result = CliRunner().invoke(main, ["--uri", uri, "import", "-"], input=lines)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("-: 6 events imported, 0 already present")
+    assert len(json.loads(run(uri, "ancestry", "S1-int8", "--format", "json")[1])["nodes"]) == 13
+    document = run(uri, "export")[1]
+    copy = f"sqlite:///{tmp_path / 'copy.sqlite'}"
+    result = CliRunner().invoke(main, ["--uri", copy, "import", "--format", "prov-json", "-"],
+                                input=document)
+    assert result.exit_code == 0, result.output
+    assert run(copy, "show", "pgid:S1-int8")[0] == 0
+    for form, text, message in [
+            ("native", lines + "{oops\n", "Error: -:7: invalid JSON:"),
+            ("prov-json", "x", "Error: invalid PROV-JSON: line 1: Expecting value"),
+            ("prov-json", "", "Error: invalid PROV-JSON: line 1: Expecting value")]:
+        result = CliRunner().invoke(main, ["--uri", f"sqlite:///{tmp_path / 'bad.sqlite'}",
+                                           "import", "--format", form, "-"], input=text)
+        assert result.exit_code == 1 and result.stderr.startswith(message), result.stderr
+    result = CliRunner().invoke(main, ["--uri", uri, "import", "--format", "hf", "-"],
+                                input="---\n---\n")
+    assert result.exit_code == 2 and "not --format hf" in result.stderr
+    with provgraph.connect(f"sqlite:///{tmp_path / 'bad.sqlite'}") as bad:
+        assert list(bad.store.ids(2**62)) == []
 
 
 def test_import_rejects_invalid_json_and_writes_nothing(uri: str, tmp_path: Path) -> None:
