@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import sys
+import zlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -106,6 +107,20 @@ class BodyLimits:
             if len(body) > self.max_bytes:
                 await _reply(send, 413, f"request body over {self.max_bytes} bytes")
                 return
+        headers = dict(scope.get("headers") or [])
+        encoding = headers.get(b"content-encoding", b"identity").strip().lower()
+        if encoding != b"identity":
+            # OpenLineage clients may compress what they send (the Python client's
+            # `compression: gzip`); the limit holds for the body once decompressed.
+            try:
+                body = _decompressed(body, encoding, self.max_bytes)
+            except _Refused as refused:
+                await _reply(send, refused.status, refused.detail)
+                return
+            scope = {**scope, "headers": [
+                (name, value) for name, value in scope.get("headers") or []
+                if name not in (b"content-encoding", b"content-length")]
+                + [(b"content-length", str(len(body)).encode())]}
         if json_depth(body) > MAX_JSON_DEPTH:
             await _reply(send, 400, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
             return
@@ -120,6 +135,42 @@ class BodyLimits:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+class _Refused(Exception):
+    """A request body refused with ``status`` and ``detail``."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+def _decompressed(body: bytes, encoding: bytes, limit: int) -> bytes:
+    """``body`` sent with Content-Encoding ``encoding`` (gzip or deflate), decompressed to
+    at most ``limit`` bytes: _Refused with 413 beyond it (a small body may expand without
+    bound), 400 if it is not what it says, 415 for another encoding.
+
+    >>> import gzip
+    >>> _decompressed(gzip.compress(b'{"a": 1}'), b"gzip", 100)
+    b'{"a": 1}'
+    """
+    if encoding in (b"gzip", b"x-gzip"):
+        wbits = 16 + zlib.MAX_WBITS
+    elif encoding == b"deflate":
+        wbits = zlib.MAX_WBITS
+    else:
+        raise _Refused(415, f"unsupported Content-Encoding {encoding.decode('latin-1')!r}"
+                            " (gzip, deflate or none)")
+    inflater = zlib.decompressobj(wbits)
+    try:
+        out = inflater.decompress(body, limit + 1)
+    except zlib.error as e:
+        raise _Refused(400, f"the body is not valid {encoding.decode()}: {e}") from e
+    if len(out) > limit:
+        raise _Refused(413, f"request body over {limit} bytes once decompressed")
+    if not inflater.eof:
+        raise _Refused(400, f"the body is not valid {encoding.decode()}: it ends early")
+    return out
 
 
 async def _reply(send: Any, status: int, detail: str) -> None:

@@ -3,11 +3,13 @@ loopback) and through its FileTransport; run merging in any order; facets; bad e
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +23,12 @@ from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from openlineage.client.facet_v2 import column_lineage_dataset, parent_run
 from openlineage.client.transport.file import FileConfig, FileTransport
-from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
+from openlineage.client.transport.http import (
+    ApiKeyTokenProvider,
+    HttpCompression,
+    HttpConfig,
+    HttpTransport,
+)
 
 import provgraph
 from provgraph.cli import main
@@ -111,6 +118,40 @@ def test_real_client_over_http_is_answerable(server: tuple[str, Graph]) -> None:
     before = graph.history(activity)
     client.emit(start)
     assert graph.history(activity) == before
+
+
+def test_a_client_that_compresses_its_events_is_understood(server: tuple[str, Graph]) -> None:
+    # The OpenLineage client's `compression: gzip` sends Content-Encoding: gzip.
+    url, graph = server
+    client = OpenLineageClient(transport=HttpTransport(HttpConfig(
+        url=url, auth=ApiKeyTokenProvider({"apiKey": TOKEN}),
+        compression=HttpCompression.GZIP)))
+    run_id = str(uuid.uuid4())
+    start, complete = _events(run_id)
+    client.emit(start)
+    client.emit(complete)
+    assert f"openlineage:run/{run_id}" in graph.ancestry(
+        "openlineage:dataset/s3://models/support-8b").ids
+
+
+@pytest.mark.parametrize(("encoding", "body", "status", "detail"), [
+    ("gzip", b"not gzip at all", 400, "the body is not valid gzip"),
+    ("gzip", gzip.compress(b"[" * 10)[:12], 400, "the body is not valid gzip"),
+    ("gzip", gzip.compress(b" " * (11 * 2**20)), 413, "once decompressed"),
+    ("br", b"x", 415, "unsupported Content-Encoding 'br'"),
+    ("deflate", zlib.compress(b'{"eventType": 1}'), 400, "eventType"),
+])
+def test_compressed_bodies_are_checked_once_decompressed(
+        encoding: str, body: bytes, status: int, detail: str) -> None:
+    # A small compressed body may expand without bound: the size limit holds for what it
+    # decompresses to, and nothing is written when it is refused.
+    graph = provgraph.connect("sqlite:///:memory:")
+    client = TestClient(create_app(graph, TOKEN))
+    response = client.post("/api/v1/lineage", content=body, headers={
+        "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json",
+        "Content-Encoding": encoding})
+    assert response.status_code == status and detail in response.text, response.text
+    assert graph.verify().entries == 0
 
 
 def test_http_needs_the_token(server: tuple[str, Graph]) -> None:
