@@ -226,6 +226,23 @@ def _wait(driver: Any, condition: Any, what: str) -> Any:
     return WebDriverWait(driver, 15).until(lambda d: condition(d), message=what)
 
 
+def _click(driver: Any, element_id: str, what: str) -> None:
+    """Click the element with ``element_id`` once it is there, again if the page redrew it
+    between finding and clicking (selecting a node rebuilds its panel when its details
+    arrive, which may be after an earlier panel's button was found)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    def attempt(d: Any) -> bool:
+        try:
+            d.find_element(By.ID, element_id).click()
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+        return True
+
+    _wait(driver, attempt, what)
+
+
 def test_explorer_in_headless_chromium(served: str, browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -249,13 +266,11 @@ def test_explorer_in_headless_chromium(served: str, browser: Any, tmp_path: Path
     browser.get(f"{served}/?id=S1")  # the token stays in this tab's session
     _wait(browser, lambda d: len(_listed(d)) == 3, "the one-hop view")
     browser.find_element(By.CSS_SELECTOR, "#node-list tr[data-id='S1'] button").click()
-    _wait(browser, lambda d: d.find_elements(By.ID, "expand-down"), "the panel")
-    browser.find_element(By.ID, "expand-down").click()
+    _click(browser, "expand-down", "the panel's expand button")
     grown = _wait(browser, lambda d: len(_listed(d)) > 3 and _listed(d), "the expansion")
     assert {"S1-int8", "e1"} <= set(grown)
     browser.find_element(By.CSS_SELECTOR, "#node-list tr[data-id='S1'] button").click()
-    _wait(browser, lambda d: d.find_elements(By.ID, "collapse"), "the collapse button")
-    browser.find_element(By.ID, "collapse").click()
+    _click(browser, "collapse", "the collapse button")
     _wait(browser, lambda d: set(_listed(d)) == {"S1", "M1", "d1"}, "the collapse")
 
     # A large fan-out shows 50 neighbours and one "+10 more" node, which loads the rest.
