@@ -3,7 +3,8 @@
 A run becomes an activity (``mlflow:run/<id>``) with its params, latest metrics, tags, user
 and times; a parent run gives wasInformedBy; each dataset input is an entity
 (``mlflow:dataset/<name>@<digest>``) the run used in the role of its context (training,
-validation ...); a logged model (``mlflow:model/<id>``) wasGeneratedBy its source run; a
+validation ...); the git commit MLflow tags a run with is a ``Code`` entity it used (role
+``code``); a logged model (``mlflow:model/<id>``) wasGeneratedBy its source run; a
 registered model version (``mlflow:registered/<name>/<version>``) wasDerivedFrom the logged
 model it registers (or wasGeneratedBy the run of a ``runs:/`` source).
 """
@@ -86,6 +87,30 @@ def mlflow_events(tracking_uri: str, experiment_ids: Iterable[str] | None = None
     return events
 
 
+def _code(tags: dict[str, str]) -> dict[str, Any] | None:
+    """The code a run ran, from the git tags MLflow sets when it runs in a repository
+    (``mlflow.source.git.commit``, ``.repoURL``, ``.branch``, ``mlflow.source.name``): a
+    ``Code`` entity named as :func:`provgraph.record` names a commit (``code:<repository>@
+    <commit[:12]>``), so both ways of recording one commit meet on one node. None without a
+    commit.
+
+    >>> _code({"mlflow.source.git.commit": "0123456789abcdef",
+    ...        "mlflow.source.git.repoURL": "git@github.com:acme/sft.git"})["id"]
+    'code:sft@0123456789ab'
+    """
+    commit = tags.get("mlflow.source.git.commit", "").strip()
+    if not commit:
+        return None
+    remote = tags.get("mlflow.source.git.repoURL") or None
+    name = (remote or "").rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    repository = name.removesuffix(".git") or "git"
+    attributes = {"commit": commit, "repository": repository, "remote": remote,
+                  "branch": tags.get("mlflow.source.git.branch") or None,
+                  "entry_point": tags.get("mlflow.source.name") or None}
+    return {"id": f"code:{repository}@{commit[:12]}", "kind": "entity", "type": "Code",
+            "attributes": {k: v for k, v in attributes.items() if v is not None}}
+
+
 def _run_event(run: Any, run_ids: set[str]) -> dict[str, Any]:
     info, data = run.info, run.data
     run_id = f"mlflow:run/{info.run_id}"
@@ -114,6 +139,10 @@ def _run_event(run: Any, run_ids: set[str]) -> dict[str, Any]:
     if parent in run_ids:
         parent_id = f"mlflow:run/{parent}"
         relations.append({"relation": "wasInformedBy", "from": run_id, "to": parent_id})
+    code = _code(tags)
+    if code is not None:
+        nodes.append(code)
+        relations.append({"relation": "used", "from": run_id, "to": code["id"], "role": "code"})
     for item in getattr(run.inputs, "dataset_inputs", None) or []:
         dataset = item.dataset
         node_id = f"mlflow:dataset/{dataset.name}@{dataset.digest}"

@@ -32,6 +32,9 @@ def tracking_uri(tmp_path: Path) -> str:
         mlflow.log_params({"lr": 2e-5, "epochs": 3})
         mlflow.log_metric("val_loss", 0.41)
         mlflow.set_tag("team", "support")
+        mlflow.set_tags({"mlflow.source.git.commit": "4f0c2a9e8b7d6c5a4f3e2d1c0b9a8f7e6d5c4b3a",
+                         "mlflow.source.git.repoURL": "https://github.com/acme/sft.git",
+                         "mlflow.source.git.branch": "main", "mlflow.source.name": "train.py"})
         mlflow.log_input(train, context="training")
         mlflow.log_input(holdout, context="validation")
     model = client.create_logged_model(experiment_id=run.info.experiment_id,
@@ -61,6 +64,17 @@ def test_registered_model_reaches_its_dataset(tracking_uri: str) -> None:
     assert ("mlflow:dataset/tickets@9c1e4f", "training_data") in roles
     informed = [r.target for r in g.relations(run_id) if r.relation == "wasInformedBy"]
     assert len(informed) == 1 and g.node(informed[0]).attributes["run_name"] == "sweep"
+    # The commit MLflow tagged the run with is the code it used, named as provgraph.record
+    # names a commit, and the audit finds the code version.
+    code = g.node("code:sft@4f0c2a9e8b7d")
+    assert code.type == "Code" and code.attributes == {
+        "commit": "4f0c2a9e8b7d6c5a4f3e2d1c0b9a8f7e6d5c4b3a", "repository": "sft",
+        "remote": "https://github.com/acme/sft.git", "branch": "main",
+        "entry_point": "train.py"}
+    assert ("code:sft@4f0c2a9e8b7d", "code") in roles
+    audit = g.audit("mlflow:registered/support-bot/1").to_dict()
+    assert any(item["key"] == "code_version" and item["status"] == "present"
+               and item["evidence"] == ["code:sft@4f0c2a9e8b7d"] for item in audit["items"])
     assert g.import_mlflow(tracking_uri).events == 0  # re-import is a no-op
 
 
