@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from provgraph.errors import ConfigurationError, StoreUnavailableError
+from provgraph.formats.code import code_entity
 
 
 def _iso(ms: int | None) -> str | None:
@@ -90,25 +91,16 @@ def mlflow_events(tracking_uri: str, experiment_ids: Iterable[str] | None = None
 def _code(tags: dict[str, str]) -> dict[str, Any] | None:
     """The code a run ran, from the git tags MLflow sets when it runs in a repository
     (``mlflow.source.git.commit``, ``.repoURL``, ``.branch``, ``mlflow.source.name``): a
-    ``Code`` entity named as :func:`provgraph.record` names a commit (``code:<repository>@
-    <commit[:12]>``), so both ways of recording one commit meet on one node. None without a
-    commit.
+    ``Code`` entity (:func:`~provgraph.formats.code.code_entity`); None without a commit.
 
     >>> _code({"mlflow.source.git.commit": "0123456789abcdef",
     ...        "mlflow.source.git.repoURL": "git@github.com:acme/sft.git"})["id"]
     'code:sft@0123456789ab'
     """
-    commit = tags.get("mlflow.source.git.commit", "").strip()
-    if not commit:
-        return None
-    remote = tags.get("mlflow.source.git.repoURL") or None
-    name = (remote or "").rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-    repository = name.removesuffix(".git") or "git"
-    attributes = {"commit": commit, "repository": repository, "remote": remote,
-                  "branch": tags.get("mlflow.source.git.branch") or None,
-                  "entry_point": tags.get("mlflow.source.name") or None}
-    return {"id": f"code:{repository}@{commit[:12]}", "kind": "entity", "type": "Code",
-            "attributes": {k: v for k, v in attributes.items() if v is not None}}
+    return code_entity(tags.get("mlflow.source.git.commit", ""),
+                       tags.get("mlflow.source.git.repoURL"),
+                       branch=tags.get("mlflow.source.git.branch"),
+                       entry_point=tags.get("mlflow.source.name"))
 
 
 def _run_event(run: Any, run_ids: set[str]) -> dict[str, Any]:

@@ -7,7 +7,9 @@ arrival order. The job is the plan (``openlineage:job/<namespace>/<name>``) and 
 agent, linked by wasAssociatedWith; inputs are used, outputs wasGeneratedBy the run (dataset
 versions from the ``version`` facet); the ``parent`` run facet gives wasInformedBy; the
 ``columnLineage`` facet gives wasDerivedFrom with ``copies`` so where() answers column
-questions. Facets provgraph does not interpret are kept as JSON text attributes.
+questions; the job's ``sourceCodeLocation`` facet, when it names a git commit, is a ``Code``
+entity the run used (role ``code``). Facets provgraph does not interpret are kept as JSON text
+attributes.
 
 A JobEvent declares a job's inputs and outputs before any run: each output wasDerivedFrom the
 inputs it came from (from its ``columnLineage`` facet when it has one, fields and dataset-level
@@ -29,6 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provgraph.errors import ConflictError, InvalidEventError
+from provgraph.formats.code import code_entity
 from provgraph.ingest import IngestResult, event_list, ingest
 from provgraph.store.base import Store, StoredNode
 
@@ -179,6 +182,11 @@ def to_native(event: RunEvent, current: StoredNode | None, known: set[str]) -> d
     relations: list[dict[str, Any]] = [
         {"relation": "wasAssociatedWith", "from": activity, "to": producer, "plan": job},
     ]
+    code = _code(event.job.facets.get("sourceCodeLocation"))
+    if code is not None:
+        nodes.append(code)
+        relations.append({"relation": "used", "from": activity, "to": code["id"],
+                          "role": "code"})
     parent = event.run.facets.get("parent")
     if isinstance(parent, dict) and isinstance(parent.get("run"), dict):
         parent_id = f"openlineage:run/{parent['run'].get('runId')}"
@@ -200,6 +208,23 @@ def to_native(event: RunEvent, current: StoredNode | None, known: set[str]) -> d
         relations += _symlinks(dataset_id, dataset, nodes, known)
         relations += _column_lineage(dataset_id, dataset, inputs, nodes, known)
     return {"id": event_id(event), "nodes": _dedupe(nodes), "relations": relations}
+
+
+def _code(facet: Any) -> dict[str, Any] | None:
+    """The code a run ran, from its job's ``sourceCodeLocation`` facet when it names a git
+    commit (``type`` git, ``version``): a ``Code`` entity
+    (:func:`~provgraph.formats.code.code_entity`), else None.
+
+    >>> _code({"type": "git", "url": "https://github.com/acme/etl/blob/9f3e/job.py",
+    ...        "repoUrl": "https://github.com/acme/etl.git", "version": "9f3e2c1d0b"})["id"]
+    'code:etl@9f3e2c1d0b'
+    """
+    if not isinstance(facet, dict) or str(facet.get("type", "")).lower() != "git":
+        return None
+    text = {k: v if isinstance(v, str) else None for k, v in facet.items()}
+    return code_entity(text.get("version") or "", text.get("repoUrl") or text.get("url"),
+                       branch=text.get("branch"), tag=text.get("tag"),
+                       path=text.get("path"), url=text.get("url"))
 
 
 def event_id(event: AnyEvent) -> str:

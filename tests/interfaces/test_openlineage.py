@@ -21,7 +21,11 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
-from openlineage.client.facet_v2 import column_lineage_dataset, parent_run
+from openlineage.client.facet_v2 import (
+    column_lineage_dataset,
+    parent_run,
+    source_code_location_job,
+)
 from openlineage.client.transport.file import FileConfig, FileTransport
 from openlineage.client.transport.http import (
     ApiKeyTokenProvider,
@@ -81,7 +85,11 @@ def _events(run_id: str, parent: str | None = None) -> tuple[RunEvent, RunEvent]
         "text": column_lineage_dataset.Fields(inputFields=[
             column_lineage_dataset.InputField(namespace="s3://raw", name="tickets",
                                               field="body")])})
-    job = Job(namespace="training", name="finetune")
+    job = Job(namespace="training", name="finetune", facets={
+        "sourceCodeLocation": source_code_location_job.SourceCodeLocationJobFacet(
+            type="git", url="https://github.com/acme/sft/blob/4f0c2a9e/train.py",
+            repoUrl="https://github.com/acme/sft.git", path="train.py",
+            version="4f0c2a9e8b7d6c5a", branch="main")})
     inputs = [InputDataset(namespace="s3://raw", name="tickets")]
     outputs = [OutputDataset(namespace="s3://models", name="support-8b",
                              facets={"columnLineage": lineage})]
@@ -112,6 +120,15 @@ def test_real_client_over_http_is_answerable(server: tuple[str, Graph]) -> None:
     assert run.attributes["state"] == "COMPLETE"
     assert run.started_at == start.eventTime and run.ended_at == complete.eventTime
     assert graph.where(model, "column:text").chain[-1]["node"] == data
+    # The job's git commit is the code the run used (named as provgraph.record names it),
+    # so the audit finds the code version.
+    code = "code:sft@4f0c2a9e8b7d"
+    assert (code, "code") in {(r.target, r.role) for r in graph.relations(activity)
+                              if r.relation == "used"}
+    assert graph.node(code).attributes["branch"] == "main"
+    audit = graph.audit(model).to_dict()
+    assert any(item["key"] == "code_version" and item["evidence"] == [code]
+               for item in audit["items"])
     assert "openlineage:producer/" + PRODUCER in graph.ancestry(
         model, include_agents=True).ids
     # A replay changes nothing.
