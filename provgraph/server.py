@@ -94,7 +94,8 @@ class BodyLimits:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _reply(send, 413, f"request body over {self.max_bytes} bytes")
             return
@@ -107,7 +108,6 @@ class BodyLimits:
             if len(body) > self.max_bytes:
                 await _reply(send, 413, f"request body over {self.max_bytes} bytes")
                 return
-        headers = dict(scope.get("headers") or [])
         encoding = headers.get(b"content-encoding", b"identity").strip().lower()
         if encoding != b"identity":
             # OpenLineage clients may compress what they send (the Python client's

@@ -435,7 +435,9 @@
         }
       }
       $("where-label").textContent = path.length
-        ? attribute + " = " + JSON.stringify(answer.chain[0].value) + (answer.origin ? " set at " + answer.origin : " set nowhere (the copies form a cycle)") +
+        ? attribute + " = " + JSON.stringify(answer.chain[0].value) +
+          (answer.origin ? " set at " + answer.origin
+                         : " set nowhere (the copies form a cycle)") +
           (answer.conflicts && answer.conflicts.length ? "; " + answer.conflicts.length +
            " conflict(s) in red" : "")
         : state.focus + " has no attribute " + attribute;
